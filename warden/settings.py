@@ -141,3 +141,8 @@ LOGGING = {
         "warden": {"handlers": ["console"], "level": env_str("WARDEN_LOG_LEVEL", "INFO")},
     },
 }
+
+# Simple pages carry strong ETags, so clients revalidate cheaply (304). The default makes a
+# yank or an upload visible at once; a CDN in front may want e.g. "public, max-age=60".
+WARDEN_SIMPLE_CACHE_CONTROL = env_str(
+    "WARDEN_SIMPLE_CACHE_CONTROL", "public, max-age=0, must-revalidate")

@@ -110,7 +110,7 @@ class File(models.Model):
     md5 = models.CharField(max_length=32)
     path = models.CharField(max_length=512, unique=True)
     # PEP 658: the wheel's METADATA, stored beside the file as `<path>.metadata`.
-    metadata_sha256 = models.CharField(max_length=64, null=True, blank=True)
+    metadata_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     yanked = models.BooleanField(default=False)
     upload_time = models.DateTimeField(auto_now_add=True)
     uploaded_via = models.CharField(max_length=100, blank=True, default="")

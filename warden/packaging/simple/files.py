@@ -1,0 +1,96 @@
+"""Serving package files and their PEP 658 metadata from storage, with Range support.
+
+pip and uv read a wheel's central directory by Range requests before deciding to download
+it, so single ranges are answered with 206. Files never change once written (their path
+holds their sha256), so they are cacheable for a year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+
+CHUNK = 256 * 1024
+_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}/[^/\x00]+")
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _chunks(fh: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    try:
+        fh.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = fh.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        fh.close()
+
+
+def _range(header: str, size: int) -> tuple[int, int] | None:
+    """(start, end inclusive) for a single satisfiable range; None to send it all.
+    Multiple ranges get the whole file, which RFC 9110 allows."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        suffix = int(last)
+        if suffix == 0:
+            raise ValueError("empty suffix range")
+        return (max(0, size - suffix), size - 1)
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        raise ValueError("unsatisfiable")
+    return (start, end)
+
+
+@require_safe
+def package_file(request: HttpRequest, path: str) -> HttpResponse | StreamingHttpResponse:
+    metadata = path.endswith(".metadata")
+    file_path = path.removesuffix(".metadata") if metadata else path
+    if not _PATH.fullmatch(file_path):
+        return HttpResponseNotFound("404 Not Found\n", content_type="text/plain")
+    name = f"packages/{path}"
+    try:
+        size = default_storage.size(name)
+    except FileNotFoundError:
+        return HttpResponseNotFound("404 Not Found\n", content_type="text/plain")
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{file_path.split("/")[2][:48]}{"m" if metadata else "f"}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    content_type = "text/plain; charset=utf-8" if metadata else "application/octet-stream"
+    if request.headers.get("If-None-Match") == headers["ETag"]:
+        return HttpResponse(status=304, headers=headers)
+    start, end, status = 0, size - 1, 200
+    range_header = request.headers.get("Range")
+    if range_header and size > 0:
+        try:
+            chosen = _range(range_header, size)
+        except ValueError:
+            return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
+        if chosen is not None:
+            start, end = chosen
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    length = end - start + 1 if size else 0
+    headers["Content-Length"] = str(length)
+    if request.method == "HEAD":
+        return HttpResponse(status=status, headers=headers, content_type=content_type)
+    fh = default_storage.open(name, "rb")
+    response = StreamingHttpResponse(_chunks(fh, start, length), status=status,
+                                     content_type=content_type, headers=headers)
+    return response

@@ -1,0 +1,178 @@
+"""Rendering simple pages once per change and publishing them as immutable objects.
+
+A read of the simple API is the hot path of an index: every `pip install` asks for one page
+per dependency. So pages are rendered here, when a project changes, and stored under the
+sha256 of their bytes; a read is one indexed lookup plus bytes from a cache or storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from html import escape
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from packaging.version import InvalidVersion, Version
+
+from warden.packaging.models import File, Project, ProjectStatus, SimplePage
+
+API_VERSION = "1.4"
+INDEX_KEY = ""
+
+
+def page_path(digest: str) -> str:
+    return f"simple/{digest[:2]}/{digest}"
+
+
+def file_url(file: File) -> str:
+    """Relative to `/simple/<name>/`, so an index served under a path prefix or another host
+    name still links to its own files, and the page needs no knowledge of the host."""
+    return f"../../packages/{file.path}"
+
+
+def _upload_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _version_key(text: str) -> tuple[int, Version | str]:
+    try:
+        return (1, Version(text))
+    except InvalidVersion:
+        return (0, text)
+
+
+def _status_html(project: Project) -> str:
+    lines = f'    <meta name="pypi:project-status" content="{escape(project.status)}">\n'
+    if project.status_reason:
+        lines += ('    <meta name="pypi:project-status-reason" '
+                  f'content="{escape(project.status_reason)}">\n')
+    return lines
+
+
+def project_render(*, project: Project) -> tuple[bytes, bytes]:
+    """The project's page as (PEP 503 HTML, PEP 691 JSON) bytes."""
+    files = list(
+        File.objects.filter(release__project=project)
+        .select_related("release")
+        .order_by("release__created", "filename")
+    )
+    versions = sorted({f.release.version for f in files} |
+                      set(project.releases.values_list("version", flat=True)),
+                      key=_version_key)
+    files.sort(key=lambda f: (_version_key(f.release.version), f.filename))
+    anchors = []
+    json_files = []
+    for f in files:
+        url = file_url(f)
+        attrs = f'href="{escape(url)}#sha256={f.sha256}"'
+        if f.requires_python:
+            attrs += f' data-requires-python="{escape(f.requires_python)}"'
+        if f.metadata_sha256:
+            # Both spellings: PEP 714 renamed the attribute, older pips read the first.
+            attrs += (f' data-dist-info-metadata="sha256={f.metadata_sha256}"'
+                      f' data-core-metadata="sha256={f.metadata_sha256}"')
+        if f.release.yanked:
+            attrs += f' data-yanked="{escape(f.release.yanked_reason)}"'
+        anchors.append(f"    <a {attrs}>{escape(f.filename)}</a><br>\n")
+        entry: dict[str, object] = {
+            "filename": f.filename,
+            "url": url,
+            "hashes": {"sha256": f.sha256},
+            "requires-python": f.requires_python or None,
+            "size": f.size,
+            "upload-time": _upload_time(f.upload_time),
+            "yanked": (f.release.yanked_reason or True) if f.release.yanked else False,
+        }
+        if f.metadata_sha256:
+            entry["core-metadata"] = {"sha256": f.metadata_sha256}
+            entry["dist-info-metadata"] = {"sha256": f.metadata_sha256}
+        else:
+            entry["core-metadata"] = False
+        json_files.append(entry)
+    name = escape(project.normalized_name)
+    html = (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n  <head>\n"
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n'
+        f"{_status_html(project)}"
+        f"    <title>Links for {name}</title>\n  </head>\n  <body>\n"
+        f"    <h1>Links for {name}</h1>\n{''.join(anchors)}  </body>\n</html>\n"
+    )
+    status: dict[str, str] = {"status": project.status}
+    if project.status_reason:
+        status["reason"] = project.status_reason
+    payload = {
+        "meta": {"api-version": API_VERSION, "_last-serial": project.last_serial},
+        "name": project.normalized_name,
+        "versions": versions,
+        "files": json_files,
+        "project-status": status,
+    }
+    return html.encode(), _json_bytes(payload)
+
+
+def index_render(*, projects: Iterable[tuple[str, str]]) -> tuple[bytes, bytes]:
+    """The root index from (name, normalized name) pairs."""
+    pairs = sorted(projects, key=lambda p: p[1])
+    anchors = "".join(
+        f'    <a href="{escape(norm)}/">{escape(name)}</a><br>\n' for name, norm in pairs
+    )
+    html = (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n  <head>\n"
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n'
+        f"    <title>Simple index</title>\n  </head>\n  <body>\n{anchors}  </body>\n</html>\n"
+    )
+    payload = {"meta": {"api-version": API_VERSION},
+               "projects": [{"name": name} for name, _ in pairs]}
+    return html.encode(), _json_bytes(payload)
+
+
+def _json_bytes(payload: object) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _store(body: bytes) -> str:
+    digest = hashlib.sha256(body).hexdigest()
+    path = page_path(digest)
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(body))
+    return digest
+
+
+def page_publish(*, key: str, html: bytes, json_body: bytes, serial: int) -> SimplePage:
+    """Store both bodies, then point the key at them. Bodies are written before the row, so
+    a reader that sees the row always finds the bytes."""
+    page, _ = SimplePage.objects.update_or_create(
+        key=key,
+        defaults={"html_sha256": _store(html), "json_sha256": _store(json_body),
+                  "serial": serial},
+    )
+    return page
+
+
+def simple_project_refresh(*, project: Project) -> None:
+    """Re-render after any change to the project. Call inside the change's transaction, so
+    the new page becomes visible exactly when the change commits."""
+    html, json_body = project_render(project=project)
+    page_publish(key=project.normalized_name, html=html, json_body=json_body,
+                 serial=project.last_serial)
+
+
+def simple_project_unpublish(*, normalized_name: str) -> None:
+    SimplePage.objects.filter(key=normalized_name).delete()
+
+
+def simple_index_refresh() -> None:
+    pairs = Project.objects.exclude(status=ProjectStatus.QUARANTINED).values_list(
+        "name", "normalized_name")
+    html, json_body = index_render(projects=pairs)
+    page_publish(key=INDEX_KEY, html=html, json_body=json_body, serial=0)
+
+
+def simple_index_ensure() -> None:
+    with transaction.atomic():
+        if not SimplePage.objects.filter(key=INDEX_KEY).exists():
+            simple_index_refresh()

@@ -1,0 +1,184 @@
+"""An upload, from a parsed request to a committed file.
+
+Order matters: everything that can refuse the upload runs before anything is written, the
+bytes reach storage before the transaction that makes them visible, and the transaction
+either commits every row (file, release, project, journal, simple page) or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.base import File as DjangoFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from packaging.metadata import Metadata
+
+from warden.accounts.models import User
+from warden.packaging.models import File, PackageType, Project, UsedFilename
+from warden.packaging.services import journal_add, project_create, release_get_or_create
+from warden.packaging.simple.render import simple_project_refresh
+from warden.packaging.upload.archive import ArchiveLimits, archive_inspect
+from warden.packaging.upload.errors import UploadError
+from warden.packaging.upload.filenames import DistFilename, filename_parse
+from warden.packaging.upload.metadata import (
+    metadata_compare,
+    metadata_from_form,
+    metadata_parse_file,
+)
+from warden.packaging.upload.names import name_normalize
+from warden.tokens.services import TokenContext, token_check_project, token_record_use
+
+log = logging.getLogger("warden.upload")
+
+FILE_EXISTS = "File already exists ({filename}). See the index's help on file name reuse."
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    file: File
+    created: bool
+
+
+def _field(form: Mapping[str, list[str]], name: str) -> str:
+    values = form.get(name) or [""]
+    return values[-1].strip()
+
+
+def _digests_check(form: Mapping[str, list[str]], digests: Mapping[str, str]) -> None:
+    """The client's digests must match the bytes we received: a mismatch means corruption
+    in transit or a client lying about what it sent, and both must stop the upload."""
+    sent = {
+        "sha256": _field(form, "sha256_digest").lower(),
+        "blake2_256": _field(form, "blake2_256_digest").lower(),
+        "md5": _field(form, "md5_digest").lower(),
+    }
+    if not any(sent.values()):
+        raise UploadError("Include at least one message digest (sha256_digest) with the file.")
+    for algorithm, value in sent.items():
+        # Constant time, so the comparison leaks nothing about our digest of the bytes.
+        if value and not hmac.compare_digest(value.encode(), digests[algorithm].encode()):
+            raise UploadError(f"The {algorithm} digest supplied does not match the file's "
+                              "contents. The file may have been corrupted on the way.")
+
+
+def _storage_path(sha256: str, filename: str) -> str:
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}/{filename}"
+
+
+def _existing(*, filename: str, sha256: str, project: Project | None) -> UploadResult | None:
+    """An identical re-upload is a no-op (twine retries, CI re-runs); anything else under a
+    used name is refused, because installers may have cached the old file's hash."""
+    file = File.objects.filter(filename=filename).select_related("release__project").first()
+    if file is not None:
+        same_project = project is not None and file.release.project_id == project.pk
+        if same_project and hmac.compare_digest(file.sha256, sha256):
+            return UploadResult(file=file, created=False)
+        raise UploadError(FILE_EXISTS.format(filename=filename))
+    if UsedFilename.objects.filter(filename=filename).exists():
+        raise UploadError(f"This filename ({filename}) was used before and its file was "
+                          "removed; a name is never reused. Upload a new version instead.")
+    return None
+
+
+def upload_file(*, context: TokenContext, form: Mapping[str, list[str]],
+                content: UploadedFile, user_agent: str) -> UploadResult:
+    """twine's upload: metadata from the form, checked against the file and the token."""
+    meta = metadata_from_form(form)
+    filename = Path(content.name or "").name
+    if filename != content.name:
+        raise UploadError("The file name must not contain a path.")
+    dist = filename_parse(filename=filename, project_name=meta.name,
+                          version=str(meta.version), packagetype=_field(form, "filetype"))
+    digests: dict[str, str] = content.warden_digests  # type: ignore[attr-defined]
+    _digests_check(form, digests)
+    project = Project.objects.filter(normalized_name=name_normalize(meta.name)).first()
+    token_check_project(context=context, project=project,
+                        project_name=name_normalize(meta.name))
+    result = file_publish(
+        user=context.token.user, project=project, meta=meta, dist=dist, filename=filename,
+        source=Path(content.temporary_file_path()),  # type: ignore[attr-defined]
+        size=content.size or 0, digests=digests, uploaded_via=user_agent,
+        token_id=str(context.token.pk), check_form_against_file=True)
+    if result.created:
+        token_record_use(context=context, now=timezone.now())
+    return result
+
+
+def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: DistFilename,
+                 filename: str, source: Path, size: int, digests: Mapping[str, str],
+                 uploaded_via: str, token_id: str = "",
+                 check_form_against_file: bool) -> UploadResult:
+    """Validate the archive and commit the file. The caller has authorized `user` for
+    `project` (None: the project is new and `user` will own it)."""
+    if size == 0:
+        raise UploadError("The file is empty.")
+    existing = _existing(filename=filename, sha256=digests["sha256"], project=project)
+    if existing is not None:
+        return existing
+    if project is not None and project.total_size + size > settings.WARDEN_MAX_PROJECT_SIZE:
+        raise UploadError(f"Project size too large: {project.name} may hold at most "
+                          f"{settings.WARDEN_MAX_PROJECT_SIZE} bytes.")
+    limits = ArchiveLimits(max_uncompressed=settings.WARDEN_MAX_UNCOMPRESSED_SIZE)
+    metadata_bytes = archive_inspect(path=source, filename=filename, dist=dist, limits=limits)
+    is_wheel = dist.packagetype == PackageType.WHEEL
+    if is_wheel and check_form_against_file:
+        metadata_compare(form=meta, file=metadata_parse_file(metadata_bytes))
+    path = _storage_path(digests["sha256"], filename)
+    with source.open("rb") as fh:
+        default_storage.save(f"packages/{path}", DjangoFile(fh))
+    metadata_sha256 = None
+    if is_wheel:
+        default_storage.save(f"packages/{path}.metadata", ContentFile(metadata_bytes))
+        metadata_sha256 = hashlib.sha256(metadata_bytes).hexdigest()
+    try:
+        return _commit(user=user, project=project, meta=meta, dist=dist, filename=filename,
+                       path=path, size=size, digests=digests, metadata_sha256=metadata_sha256,
+                       uploaded_via=uploaded_via, token_id=token_id)
+    except IntegrityError:
+        # A concurrent upload of the same filename committed first.
+        again = _existing(filename=filename, sha256=digests["sha256"],
+                          project=Project.objects.filter(
+                              normalized_name=name_normalize(meta.name)).first())
+        if again is not None:
+            return again
+        raise
+
+
+def _commit(*, user: User, project: Project | None, meta: Metadata, dist: DistFilename,
+            filename: str, path: str, size: int, digests: Mapping[str, str],
+            metadata_sha256: str | None, uploaded_via: str, token_id: str) -> UploadResult:
+    with transaction.atomic():
+        if project is None:
+            project = project_create(name=meta.name, owner=user)
+        else:
+            # Serializes uploads to one project so total_size and serials stay exact.
+            project = Project.objects.select_for_update().get(pk=project.pk)
+        release = release_get_or_create(project=project, meta=meta, uploader=user)
+        if dist.packagetype == PackageType.SDIST and \
+                release.files.filter(packagetype=PackageType.SDIST).exists():
+            raise UploadError("Only one sdist may be uploaded per release.")
+        file = File.objects.create(
+            release=release, filename=filename, packagetype=dist.packagetype,
+            python_version=dist.python_version, requires_python=release.requires_python,
+            size=size, sha256=digests["sha256"], blake2_256=digests["blake2_256"],
+            md5=digests["md5"], path=path, metadata_sha256=metadata_sha256,
+            uploaded_via=uploaded_via[:100], token_id=token_id,
+        )
+        UsedFilename.objects.create(filename=filename)
+        project.total_size += size
+        Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
+        journal_add(project=project, action=f"add {dist.packagetype} file {filename}",
+                    version=release.version, user=user)
+        simple_project_refresh(project=project)
+    log.info("uploaded %s to %s", filename, project.normalized_name)
+    return UploadResult(file=file, created=True)

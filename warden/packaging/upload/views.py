@@ -1,0 +1,88 @@
+"""`POST /legacy/`: twine's upload protocol. The view parses and answers; the service
+decides. Every refusal puts its message in the HTTP reason phrase, because that is the only
+part of the answer twine shows a person."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from warden.packaging.upload.errors import UploadError
+from warden.packaging.upload.service import upload_file
+from warden.tokens.caveats import TokenError
+from warden.tokens.services import TokenContext, token_authenticate
+
+log = logging.getLogger("warden.upload")
+
+AUTH_HELP = ("Invalid or non-existent authentication information. Uploads need an API "
+             "token: use the username __token__ and the token as the password.")
+
+
+def _refuse(message: str, status: int = 400) -> HttpResponse:
+    # A reason phrase is one line of latin-1; the body carries the same text in full.
+    reason = " ".join(message.split()).encode("latin-1", "replace").decode("latin-1")
+    response = HttpResponse(f"{status} {message}\n", status=status, reason=reason[:400],
+                            content_type="text/plain; charset=utf-8")
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="Warden upload"'
+    return response
+
+
+def _authenticate(header: str | None) -> TokenContext:
+    if not header:
+        raise UploadError(AUTH_HELP, status=401)
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise UploadError(AUTH_HELP, status=401)
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise UploadError(AUTH_HELP, status=401) from exc
+    username, _, password = decoded.partition(":")
+    if username != "__token__":
+        raise UploadError(AUTH_HELP, status=403)
+    try:
+        return token_authenticate(raw=password)
+    except TokenError as exc:
+        raise UploadError(exc.message, status=403) from exc
+
+
+@csrf_exempt  # authenticated by a token in a header, never by a cookie
+@require_POST
+def legacy_upload(request: HttpRequest) -> HttpResponse:
+    # Authenticate before touching the body, so an anonymous client cannot make us write
+    # a large upload to disk.
+    try:
+        context = _authenticate(request.headers.get("Authorization"))
+    except UploadError as exc:
+        return _refuse(exc.message, exc.status)
+    if request.POST.get(":action") != "file_upload":
+        return _refuse("Unsupported :action; this endpoint accepts file_upload only.")
+    if request.POST.get("protocol_version", "1") != "1":
+        return _refuse("Unknown protocol_version; this endpoint speaks version 1.")
+    content = request.FILES.get("content")
+    if content is None:
+        if getattr(request, "warden_upload_too_large", False):
+            limit = settings.WARDEN_MAX_FILE_SIZE
+            return _refuse(f"File too large. The limit is {limit // (1024 * 1024)} MiB "
+                           f"({limit} bytes).")
+        return _refuse("Upload payload does not have a file (the content field).")
+    try:
+        form = {key: request.POST.getlist(key) for key in request.POST}
+        try:
+            result = upload_file(context=context, form=form, content=content,
+                                 user_agent=request.headers.get("User-Agent", ""))
+        except TokenError as exc:
+            return _refuse(exc.message, 403)
+        except UploadError as exc:
+            return _refuse(exc.message, exc.status)
+    finally:
+        content.close()
+    return HttpResponse("OK\n" if result.created else "OK (already uploaded)\n",
+                        content_type="text/plain; charset=utf-8")

@@ -1,0 +1,29 @@
+"""Tokens in the admin: visible for support, revocable, never created or edited here (the
+token itself exists only at minting)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from warden.tokens.models import Token
+from warden.tokens.services import token_revoke
+
+
+@admin.register(Token)
+class TokenAdmin(admin.ModelAdmin[Token]):
+    list_display = ("id", "user", "description", "created", "expires", "last_used", "revoked")
+    list_filter = ("revoked",)
+    search_fields = ("user__username", "description")
+    readonly_fields = ("id", "user", "description", "caveats", "created", "expires",
+                       "last_used", "revoked")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
+        for token in queryset.filter(revoked__isnull=True):
+            token_revoke(token=token)

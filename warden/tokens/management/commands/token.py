@@ -1,0 +1,118 @@
+"""`warden token create|list|revoke`: API tokens from the command line (operators, CI)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from packaging.utils import canonicalize_name
+
+from warden.accounts.models import User
+from warden.packaging.models import Project
+from warden.tokens.models import Token
+from warden.tokens.services import (
+    TokenError,
+    duration_parse,
+    token_list,
+    token_mint,
+    token_revoke,
+)
+
+
+def _when(moment: datetime | None, empty: str = "-") -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else empty
+
+
+class Command(BaseCommand):
+    help = "Create, list and revoke API tokens."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a token; prints only the token")
+        create.add_argument("username")
+        create.add_argument("--expires", metavar="DURATION",
+                            help="lifetime such as 90m, 12h, 30d or 2w (default: no expiry)")
+        create.add_argument("--project", action="append", default=[], metavar="NAME",
+                            help="limit the token to this project (repeatable)")
+        create.add_argument("--description", help="a name for the token (default: cli-<time>)")
+        listing = sub.add_parser("list", help="list a user's tokens, newest first")
+        listing.add_argument("username")
+        revoke = sub.add_parser("revoke", help="revoke a token; it stops working at once")
+        revoke.add_argument("token_id")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        match options["action"]:
+            case "create":
+                self._create(options)
+            case "list":
+                self._list(options)
+            case "revoke":
+                self._revoke(options)
+
+    def _user(self, username: str) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user named {username!r}.")
+        return user
+
+    def _create(self, options: dict[str, Any]) -> None:
+        user = self._user(options["username"])
+        now = timezone.now()
+        expires = None
+        if options["expires"]:
+            try:
+                expires = now + duration_parse(options["expires"])
+            except (ValueError, OverflowError) as exc:
+                raise CommandError(f"--expires: {exc}") from exc
+        projects = []
+        for name in options["project"]:
+            project = Project.objects.filter(normalized_name=canonicalize_name(name)).first()
+            if project is None:
+                raise CommandError(f"No project named {name!r}.")
+            projects.append(project)
+        description = options["description"] or f"cli-{now:%Y%m%dT%H%M%SZ}"
+        try:
+            token, raw = token_mint(user=user, description=description, projects=projects,
+                                    expires=expires)
+        except TokenError as exc:
+            raise CommandError(exc.message) from exc
+        scope = ", ".join(p.normalized_name for p in projects) or "all of the user's projects"
+        self.stderr.write(
+            f"Created token {token.id} ({description!r}) for {user.username}; "
+            f"scope: {scope}; expires: {_when(expires, 'never')}. "
+            "It is shown only now; store it safely."
+        )
+        # stdout carries the token alone, so `TOKEN=$(warden token create ...)` works.
+        self.stdout.write(raw)
+
+    def _list(self, options: dict[str, Any]) -> None:
+        user = self._user(options["username"])
+        header = ("id", "description", "scope", "created", "expires", "last used", "revoked")
+        rows = [header]
+        for token in token_list(user=user):
+            names = [c[1] for c in token.caveats if isinstance(c, list) and c[:1] == [1]]
+            scope = ", ".join(n for group in names for n in group) or "all projects"
+            rows.append((str(token.id), token.description, scope, _when(token.created),
+                         _when(token.expires, "never"), _when(token.last_used),
+                         _when(token.revoked)))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        for row in rows:
+            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths,
+                                                                        strict=True)).rstrip())
+
+    def _revoke(self, options: dict[str, Any]) -> None:
+        try:
+            token_id = uuid.UUID(options["token_id"])
+        except ValueError as exc:
+            raise CommandError(f"{options['token_id']!r} isn't a token id.") from exc
+        token = Token.objects.select_related("user").filter(pk=token_id).first()
+        if token is None:
+            raise CommandError(f"No token with id {token_id}.")
+        if token.revoked is not None:
+            raise CommandError(f"Token {token_id} was already revoked on {_when(token.revoked)}.")
+        token_revoke(token=token)
+        self.stderr.write(f"Revoked token {token_id} ({token.description!r}) "
+                          f"of {token.user.username}.")

@@ -1,0 +1,54 @@
+"""Personas for token tests: alice owns `demo` and `other`; mallory is a stranger with an
+account and no roles."""
+
+from __future__ import annotations
+
+import pymacaroons
+import pytest
+
+from warden.accounts.models import User
+from warden.packaging.models import Project, Role, RoleName
+from warden.tokens.services import TOKEN_PREFIX
+
+
+def project_create(name: str) -> Project:
+    return Project.objects.create(name=name, normalized_name=name, confusable_key=name)
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return User.objects.create_user(username="alice", email="alice@example.org")
+
+
+@pytest.fixture
+def mallory(db: None) -> User:
+    return User.objects.create_user(username="mallory", email="mallory@example.org")
+
+
+@pytest.fixture
+def demo(alice: User) -> Project:
+    project = project_create("demo")
+    Role.objects.create(project=project, user=alice, role_name=RoleName.OWNER)
+    return project
+
+
+@pytest.fixture
+def other(alice: User) -> Project:
+    project = project_create("other")
+    Role.objects.create(project=project, user=alice, role_name=RoleName.MAINTAINER)
+    return project
+
+
+def macaroon_of(raw: str) -> pymacaroons.Macaroon:
+    return pymacaroons.Macaroon.deserialize(raw.removeprefix(TOKEN_PREFIX))
+
+
+def serialized(macaroon: pymacaroons.Macaroon) -> str:
+    return TOKEN_PREFIX + macaroon.serialize()
+
+
+def attenuate(raw: str, predicate: str) -> str:
+    """What a holder can do offline: append a first-party caveat (correctly signed)."""
+    macaroon = macaroon_of(raw)
+    macaroon.add_first_party_caveat(predicate)
+    return serialized(macaroon)

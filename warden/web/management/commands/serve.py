@@ -1,0 +1,93 @@
+"""`warden serve`: the embedded default in one command (web + task worker)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from warden.packaging.simple.render import simple_index_ensure
+
+log = logging.getLogger("warden.serve")
+
+
+def bind_parse(bind: str) -> tuple[str, int]:
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise CommandError(f"--bind {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
+    return host.strip("[]"), int(port)
+
+
+class Command(BaseCommand):
+    help = "Migrate the database, then run the web server and the task worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default=os.environ.get("WARDEN_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int,
+                            default=int(os.environ.get("WARDEN_WEB_WORKERS", os.cpu_count() or 1)))
+        parser.add_argument("--threads", type=int,
+                            default=int(os.environ.get("WARDEN_WEB_THREADS", "8")),
+                            help="request threads per web worker")
+        parser.add_argument("--no-task-worker", action="store_true",
+                            help="run only the web server (scale-out: run workers separately)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = bind_parse(options["bind"])
+        call_command("migrate", interactive=False, verbosity=0)
+        simple_index_ensure()
+        env = {**os.environ, "WARDEN_DATA_DIR": str(settings.DATA_DIR),
+               "DJANGO_SETTINGS_MODULE": "warden.settings"}
+        # gunicorn, not granian: granian drops the HTTP reason phrase, and twine shows
+        # users only the reason phrase of a refused upload (docs/decisions.md).
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        web = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
+               "--workers", str(max(1, options["workers"])),
+               "--threads", str(max(1, options["threads"])),
+               "--bind", address, "--timeout", "300", "--graceful-timeout", "10",
+               "--log-level", "warning", "warden.wsgi:application"]
+        children = [subprocess.Popen(web, env=env)]  # noqa: S603
+        if not options["no_task_worker"]:
+            worker = [sys.executable, "-m", "warden.cli", "db_worker", "--interval", "1"]
+            children.append(subprocess.Popen(worker, env=env))  # noqa: S603
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write(f"Warden is listening on http://{shown}:{port}/ "
+                          f"(data in {settings.DATA_DIR})", ending="\n")
+        self.stdout.flush()
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        status = 0
+        try:
+            while not stopping:
+                for child in children:
+                    code = child.poll()
+                    if code is not None:
+                        log.error("%s exited with %s; stopping", child.args[2], code)
+                        status = code or 1
+                        stopping = True
+                time.sleep(0.2)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        if status:
+            raise CommandError("a Warden process stopped unexpectedly")
