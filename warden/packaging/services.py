@@ -62,7 +62,7 @@ def _text(value: object) -> str:
 def release_get_or_create(*, project: Project, meta: Metadata, uploader: User) -> Release:
     """The release for `meta.version`. The first upload of a release sets its metadata."""
     version = str(meta.version)
-    canonical = canonicalize_version(version, strip_trailing_zero=False)
+    canonical = canonicalize_version(version)
     release = Release.objects.filter(project=project, canonical_version=canonical).first()
     if release is not None:
         return release

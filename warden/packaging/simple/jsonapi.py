@@ -120,7 +120,7 @@ def release_json(request: HttpRequest, name: str, version: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     try:
-        canonical = canonicalize_version(version, strip_trailing_zero=False)
+        canonical = canonicalize_version(version)
     except InvalidVersion:
         canonical = version
     release = found.releases.filter(canonical_version=canonical).select_related(

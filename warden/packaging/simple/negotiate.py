@@ -26,7 +26,9 @@ def negotiate(*, accept: str | None, format_param: str | None = None) -> tuple[F
     """The body and Content-Type to answer with, or None when we cannot satisfy the client
     (a 406). `?format=` wins over Accept, as PEP 691 allows, so a browser can ask for JSON."""
     if format_param:
-        return _OFFERS.get(format_param.strip().lower())
+        # An unencoded `+` in a query string arrives as a space (`v1+json` -> `v1 json`);
+        # a media type never holds a space, so put it back.
+        return _OFFERS.get(format_param.strip().replace(" ", "+").lower())
     if not accept or not accept.strip():
         return ("html", TEXT_HTML)
     best: tuple[float, int, tuple[Format, str]] | None = None

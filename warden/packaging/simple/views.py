@@ -8,6 +8,7 @@ from django.http import (
     HttpResponseNotFound,
     HttpResponsePermanentRedirect,
 )
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from warden.packaging.simple.negotiate import negotiate
@@ -22,6 +23,7 @@ def _not_acceptable() -> HttpResponse:
         status=406, content_type="text/plain; charset=utf-8")
 
 
+@csrf_exempt  # read-only: without this a POST gets a CSRF 403 instead of 405
 @require_safe
 def simple_index(request: HttpRequest) -> HttpResponse:
     if negotiate(accept=request.headers.get("Accept"),
@@ -32,6 +34,7 @@ def simple_index(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=503, headers={"Retry-After": "1"})
 
 
+@csrf_exempt  # read-only: without this a POST gets a CSRF 403 instead of 405
 @require_safe
 def simple_project(request: HttpRequest, name: str) -> HttpResponse:
     normalized = name_normalize(name)

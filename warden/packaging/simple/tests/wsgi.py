@@ -1,0 +1,29 @@
+"""Calling a WSGI application in-process, the way a server would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+
+def wsgi_get(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "GET",
+             query: str = "", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    environ: dict[str, Any] = {}
+    setup_testing_defaults(environ)
+    environ.update(PATH_INFO=path, REQUEST_METHOD=method, QUERY_STRING=query)
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper()] = value
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]],
+                       exc_info: object = None) -> None:
+        captured["status"] = int(status.split()[0])
+        captured["headers"] = dict(response_headers)
+
+    body = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], body
+
+
+def django_must_not_answer(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    raise AssertionError(f"the fast path handed {environ['PATH_INFO']} to Django")
