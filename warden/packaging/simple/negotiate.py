@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 Format = Literal["html", "json"]
@@ -25,6 +26,13 @@ _OFFERS: dict[str, tuple[Format, str]] = {
 def negotiate(*, accept: str | None, format_param: str | None = None) -> tuple[Format, str] | None:
     """The body and Content-Type to answer with, or None when we cannot satisfy the client
     (a 406). `?format=` wins over Accept, as PEP 691 allows, so a browser can ask for JSON."""
+    return _negotiate(accept, format_param)
+
+
+# Installers send the same few Accept headers on every request; parsing them once per
+# process takes the parse off the read path. Bounded, so odd headers cannot grow it.
+@lru_cache(maxsize=512)
+def _negotiate(accept: str | None, format_param: str | None) -> tuple[Format, str] | None:
     if format_param:
         # An unencoded `+` in a query string arrives as a space (`v1+json` -> `v1 json`);
         # a media type never holds a space, so put it back.

@@ -55,7 +55,8 @@ def _status_html(project: Project) -> str:
 
 def project_render(*, project: Project) -> tuple[bytes, bytes]:
     """The project's page as (PEP 503 HTML, PEP 691 JSON) bytes."""
-    files = list(
+    # PEP 792: a quarantined project offers no files to install.
+    files = [] if project.status == ProjectStatus.QUARANTINED else list(
         File.objects.filter(release__project=project)
         .select_related("release")
         .order_by("release__created", "filename")

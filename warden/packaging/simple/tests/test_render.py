@@ -88,3 +88,12 @@ def test_quarantined_projects_are_left_out_of_the_root_index(demo, make_project)
     page = SimplePage.objects.get(key="")
     with default_storage.open(page_path(page.json_sha256), "rb") as fh:
         assert json.loads(fh.read())["projects"] == [{"name": "other"}]
+
+
+def test_quarantined_project_page_offers_no_files(demo):
+    demo.status = ProjectStatus.QUARANTINED
+    html, body = project_render(project=demo)
+    page = json.loads(body)
+    assert page["files"] == []
+    assert page["project-status"]["status"] == "quarantined"
+    assert b"<a " not in html
