@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, Streami
 from django.views.decorators.http import require_safe
 
 CHUNK = 256 * 1024
-_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}/[^/\x00]+")
+_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}/[A-Za-z0-9_][^/\x00]*")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 

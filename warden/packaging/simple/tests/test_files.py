@@ -73,6 +73,8 @@ def test_core_metadata_is_served_beside_the_wheel(client, wheel):
     "aa/bb/../../../secret_key",
     "simple/00/" + "0" * 64,
     "9a/4a/" + "0" * 64 + "/../../../../secret_key",
+    "9a/4a/" + "0" * 64 + "/..",
+    "9a/4a/" + "0" * 64 + "/.",
 ])
 def test_paths_outside_the_package_tree_are_404(client, demo, path):
     assert client.get(f"/packages/{path}").status_code == 404
