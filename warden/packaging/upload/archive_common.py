@@ -72,9 +72,7 @@ def member_name_check(name: str) -> None:
     if not name:
         raise UploadError("The archive contains a member with an empty name.")
     if not name.isprintable():
-        raise UploadError(
-            f"Archive member {name!r} has control characters in its name."
-        )
+        raise UploadError(f"Archive member {name!r} has control characters in its name.")
     # Backslashes are separators on Windows, so "a\..\..\x" would traverse there.
     if "\\" in name:
         raise UploadError(
@@ -84,15 +82,11 @@ def member_name_check(name: str) -> None:
         raise UploadError(f"Archive member {name!r} has an absolute path.")
     parts = name.removesuffix("/").split("/")
     if ".." in parts:
-        raise UploadError(
-            f"Archive member {name!r} points outside the archive with '..'."
-        )
+        raise UploadError(f"Archive member {name!r} points outside the archive with '..'.")
     # "a//b" and "a/./b" are a second spelling of "a/b": a way to smuggle in a
     # duplicate that some tools see and others overwrite.
     if "" in parts or "." in parts:
-        raise UploadError(
-            f"Archive member {name!r} has an empty or '.' path component."
-        )
+        raise UploadError(f"Archive member {name!r} has an empty or '.' path component.")
 
 
 def symlink_target_check(*, member: str, target: str) -> None:
@@ -100,16 +94,12 @@ def symlink_target_check(*, member: str, target: str) -> None:
     if not target or not target.isprintable() or "\\" in target:
         raise UploadError(f"Symlink {member!r} has an invalid target {target!r}.")
     if target.startswith("/") or _DRIVE_RE.match(target):
-        raise UploadError(
-            f"Symlink {member!r} points to the absolute path {target!r}."
-        )
+        raise UploadError(f"Symlink {member!r} points to the absolute path {target!r}.")
     resolved = posixpath.normpath(
         posixpath.join(posixpath.dirname(member.removesuffix("/")), target)
     )
     if resolved == ".." or resolved.startswith("../"):
-        raise UploadError(
-            f"Symlink {member!r} points outside the archive ({target!r})."
-        )
+        raise UploadError(f"Symlink {member!r} points outside the archive ({target!r}).")
 
 
 def member_parent_check(*, name: str, symlinks: Collection[str]) -> None:
@@ -118,9 +108,7 @@ def member_parent_check(*, name: str, symlinks: Collection[str]) -> None:
     for depth in range(1, len(parts)):
         parent = "/".join(parts[:depth])
         if parent in symlinks:
-            raise UploadError(
-                f"Archive member {name!r} is stored beneath the symlink {parent!r}."
-            )
+            raise UploadError(f"Archive member {name!r} is stored beneath the symlink {parent!r}.")
 
 
 def member_top(name: str) -> str:
@@ -149,14 +137,11 @@ def sdist_top_check(*, top: str, dist: DistFilename) -> None:
 
 def wheel_dist_info_find(*, names: Collection[str], dist: DistFilename) -> str:
     """Return the wheel's .dist-info directory, refusing a wheel without a proper one."""
-    dist_infos = sorted(
-        {member_top(n) for n in names if member_top(n).endswith(".dist-info")}
-    )
+    dist_infos = sorted({member_top(n) for n in names if member_top(n).endswith(".dist-info")})
     if len(dist_infos) != 1:
         found = ", ".join(repr(d) for d in dist_infos) or "none"
         raise UploadError(
-            "A wheel must contain exactly one top-level .dist-info directory;"
-            f" found {found}."
+            f"A wheel must contain exactly one top-level .dist-info directory; found {found}."
         )
     dist_info = dist_infos[0]
     name, sep, version = dist_info.removesuffix(".dist-info").rpartition("-")
@@ -167,9 +152,7 @@ def wheel_dist_info_find(*, names: Collection[str], dist: DistFilename) -> str:
         )
     missing = [f for f in _WHEEL_REQUIRED if f"{dist_info}/{f}" not in names]
     if missing:
-        raise UploadError(
-            f"The wheel's {dist_info!r} directory is missing {', '.join(missing)}."
-        )
+        raise UploadError(f"The wheel's {dist_info!r} directory is missing {', '.join(missing)}.")
     return dist_info
 
 

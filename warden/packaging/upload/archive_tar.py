@@ -46,17 +46,13 @@ _EXTENDED_TYPES = frozenset(
 _TAR_ERRORS = (tarfile.TarError, zlib.error, EOFError, OSError)
 
 
-def tar_inspect(
-    *, path: Path, filename: str, dist: DistFilename, limits: ArchiveLimits
-) -> bytes:
+def tar_inspect(*, path: Path, filename: str, dist: DistFilename, limits: ArchiveLimits) -> bytes:
     """Check a .tar.gz sdist and return its PKG-INFO bytes."""
     budget = ExpansionBudget(limits=limits, compressed_size=path.stat().st_size)
     with path.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
         reader = _CountingReader(unzipped, budget=budget)
         try:
-            with tarfile.open(
-                fileobj=reader, mode="r|", tarinfo=_BoundedTarInfo
-            ) as archive:
+            with tarfile.open(fileobj=reader, mode="r|", tarinfo=_BoundedTarInfo) as archive:
                 metadata = _members_check(archive, dist=dist, limits=limits)
             # Read to the end so that gzip verifies its CRC and length trailer.
             while reader.read(CHUNK_SIZE):
@@ -101,9 +97,7 @@ class _CountingReader(io.BufferedIOBase):
         return data
 
 
-def _members_check(
-    archive: tarfile.TarFile, *, dist: DistFilename, limits: ArchiveLimits
-) -> bytes:
+def _members_check(archive: tarfile.TarFile, *, dist: DistFilename, limits: ArchiveLimits) -> bytes:
     top: str | None = None
     seen: set[str] = set()
     files: set[str] = set()
@@ -112,9 +106,7 @@ def _members_check(
     for member in archive:
         name = member.name
         if len(seen) >= limits.max_members:
-            raise UploadError(
-                f"The archive has more than {limits.max_members} members."
-            )
+            raise UploadError(f"The archive has more than {limits.max_members} members.")
         member_name_check(name)
         if name in seen:
             raise UploadError(f"The archive contains {name!r} more than once.")
@@ -158,21 +150,17 @@ def _hardlink_check(*, name: str, target: str, files: set[str]) -> None:
     try:
         member_name_check(target)
     except UploadError:
-        raise UploadError(
-            f"Hardlink {name!r} points outside the archive ({target!r})."
-        ) from None
+        raise UploadError(f"Hardlink {name!r} points outside the archive ({target!r}).") from None
     if target not in files:
         raise UploadError(
-            f"Hardlink {name!r} points to {target!r}, which is not a file earlier"
-            " in the archive."
+            f"Hardlink {name!r} points to {target!r}, which is not a file earlier in the archive."
         )
 
 
 def _member_read(archive: tarfile.TarFile, member: tarfile.TarInfo, *, keep: int) -> bytes:
     if member.size > keep:
         raise UploadError(
-            f"Archive member {member.name!r} is larger than the {keep} bytes"
-            " allowed for it."
+            f"Archive member {member.name!r} is larger than the {keep} bytes allowed for it."
         )
     extracted = archive.extractfile(member)
     if extracted is None:  # only for non-files, which the caller excluded

@@ -56,9 +56,7 @@ _READ_ERRORS = (
 )
 
 
-def zip_inspect(
-    *, path: Path, filename: str, dist: DistFilename, limits: ArchiveLimits
-) -> bytes:
+def zip_inspect(*, path: Path, filename: str, dist: DistFilename, limits: ArchiveLimits) -> bytes:
     """Check a zip archive and return its core metadata file's bytes."""
     with path.open("rb") as raw:
         try:
@@ -136,9 +134,7 @@ def _local_headers_check(
     for info in ordered:
         # Entries sharing bytes are the trick behind non-recursive zip bombs.
         if info.header_offset < previous_end:
-            raise UploadError(
-                f"Zip member {info.orig_filename!r} overlaps another member."
-            )
+            raise UploadError(f"Zip member {info.orig_filename!r} overlaps another member.")
         previous_end = _local_header_check(raw, info)
     if previous_end > end:
         raise UploadError("The last zip member overlaps the zip's central directory.")
@@ -154,8 +150,7 @@ def _local_header_check(raw: BinaryIO, info: zipfile.ZipInfo) -> int:
     header = raw.read(_LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size or not header.startswith(_LOCAL_SIGNATURE):
         raise UploadError(
-            f"Zip member {name!r} has no local header where the central directory"
-            " says it starts."
+            f"Zip member {name!r} has no local header where the central directory says it starts."
         )
     (
         _signature, _version, _system, flags, method, _time, _date,
@@ -258,9 +253,7 @@ def _member_read(
                     )
                 kept += chunk
     except _READ_ERRORS as exc:
-        raise UploadError(
-            f"Archive member {info.orig_filename!r} is corrupt ({exc})."
-        ) from None
+        raise UploadError(f"Archive member {info.orig_filename!r} is corrupt ({exc}).") from None
     return bytes(kept)
 
 

@@ -70,8 +70,7 @@ def filename_parse(
     kind = _filename_kind(filename)
     if packagetype not in _KIND_DESCRIPTIONS:
         raise UploadError(
-            f"Package type {packagetype!r} is not accepted; upload 'sdist' or"
-            " 'bdist_wheel' files."
+            f"Package type {packagetype!r} is not accepted; upload 'sdist' or 'bdist_wheel' files."
         )
     if packagetype != kind:
         raise UploadError(
@@ -82,9 +81,7 @@ def filename_parse(
     try:
         expected_version = Version(version)
     except InvalidVersion:
-        raise UploadError(
-            f"{version!r} is not a valid version (see PEP 440)."
-        ) from None
+        raise UploadError(f"{version!r} is not a valid version (see PEP 440).") from None
 
     if kind == "bdist_wheel":
         found_name, found_version, python_version = _wheel_parse(filename)
@@ -118,18 +115,14 @@ def _filename_characters_check(filename: str) -> None:
     # escape the storage directory and control or bidi characters can make a
     # name display as something it is not. Valid names are plain ASCII anyway.
     if "/" in filename or "\\" in filename:
-        raise UploadError(
-            f"The filename {filename!r} must not contain path separators."
-        )
+        raise UploadError(f"The filename {filename!r} must not contain path separators.")
     if not filename.isascii() or not filename.isprintable():
         raise UploadError(
-            f"The filename {filename!r} must only contain printable ASCII"
-            " characters."
+            f"The filename {filename!r} must only contain printable ASCII characters."
         )
     if len(filename) > FILENAME_MAX_LENGTH:
         raise UploadError(
-            f"The filename is {len(filename)} characters long; the limit is"
-            f" {FILENAME_MAX_LENGTH}."
+            f"The filename is {len(filename)} characters long; the limit is {FILENAME_MAX_LENGTH}."
         )
 
 

@@ -14,7 +14,9 @@ from packaging.utils import canonicalize_version
 from warden.packaging.upload.errors import UploadError
 from warden.packaging.upload.names import name_normalize, name_validate
 
-METADATA_VERSIONS = ("1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4")
+# 2.5 (PEP 794, Import-Name) is what current hatchling writes; refusing it would refuse
+# every hatchling project. Its new fields are validated by packaging and kept in METADATA.
+METADATA_VERSIONS = ("1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5")
 SUMMARY_MAX_LENGTH = 512
 
 # Upload form field -> RawMetadata key, for fields sent at most once.
@@ -198,9 +200,7 @@ def _project_urls_parse(values: list[str]) -> dict[str, str]:
     for value in values:
         label, comma, url = (part.strip() for part in value.partition(","))
         if not comma or not label or not url:
-            raise UploadError(
-                f"Project-URL {value!r} must be written as 'Label, https://...'."
-            )
+            raise UploadError(f"Project-URL {value!r} must be written as 'Label, https://...'.")
         if label in urls:
             raise UploadError(f"Project-URL label {label!r} is used more than once.")
         urls[label] = url
@@ -264,12 +264,8 @@ def _license_expression_check(raw: dict[str, Any]) -> None:
             f" says {raw['metadata_version']}."
         )
     if "license" in raw:
-        raise UploadError(
-            "Give either License-Expression or License, not both (PEP 639)."
-        )
-    license_classifiers = [
-        c for c in raw.get("classifiers", []) if c.startswith("License ::")
-    ]
+        raise UploadError("Give either License-Expression or License, not both (PEP 639).")
+    license_classifiers = [c for c in raw.get("classifiers", []) if c.startswith("License ::")]
     if license_classifiers:
         raise UploadError(
             "License classifiers cannot be combined with License-Expression"

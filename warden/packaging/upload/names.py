@@ -10,9 +10,7 @@ NAME_MAX_LENGTH = 100
 
 # re.ASCII matters: with IGNORECASE alone, [A-Z] also matches U+017F (long s)
 # and U+212A (Kelvin sign), which would let look-alike Unicode names through.
-_NAME_RE = re.compile(
-    r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE | re.ASCII
-)
+_NAME_RE = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE | re.ASCII)
 _SEPARATORS_RE = re.compile(r"[-_.]+")
 # Characters people misread for one another in a typical URL or terminal font.
 _CONFUSABLES = str.maketrans({"1": "l", "i": "l", "0": "o", "-": None})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +20,19 @@ from django.core.files.base import File as DjangoFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from packaging.metadata import Metadata
 
 from warden.accounts.models import User
 from warden.packaging.models import File, PackageType, Project, UsedFilename
-from warden.packaging.services import journal_add, project_create, release_get_or_create
+from warden.packaging.services import (
+    journal_add,
+    project_create,
+    project_name_check,
+    release_get,
+    release_get_or_create,
+)
 from warden.packaging.simple.render import simple_project_refresh
 from warden.packaging.upload.archive import ArchiveLimits, archive_inspect
 from warden.packaging.upload.errors import UploadError
@@ -75,19 +82,42 @@ def _storage_path(sha256: str, filename: str) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}/{filename}"
 
 
-def _existing(*, filename: str, sha256: str, project: Project | None) -> UploadResult | None:
+def _existing(*, filename: str, digests: Mapping[str, str],
+              project: Project | None) -> UploadResult | None:
     """An identical re-upload is a no-op (twine retries, CI re-runs); anything else under a
-    used name is refused, because installers may have cached the old file's hash."""
+    used name is refused, because installers may have cached the old file's hash. The same
+    bytes under a second name are refused too: a file is published once."""
     file = File.objects.filter(filename=filename).select_related("release__project").first()
     if file is not None:
         same_project = project is not None and file.release.project_id == project.pk
-        if same_project and hmac.compare_digest(file.sha256, sha256):
+        if same_project and hmac.compare_digest(file.sha256, digests["sha256"]):
             return UploadResult(file=file, created=False)
         raise UploadError(FILE_EXISTS.format(filename=filename))
     if UsedFilename.objects.filter(filename=filename).exists():
         raise UploadError(f"This filename ({filename}) was used before and its file was "
                           "removed; a name is never reused. Upload a new version instead.")
+    twin = File.objects.filter(Q(sha256=digests["sha256"]) |
+                               Q(blake2_256=digests["blake2_256"])).first()
+    if twin is not None:
+        # Starts like FILE_EXISTS, so that twine's --skip-existing recognizes it.
+        raise UploadError(f"File already exists ({filename}): the index has the same bytes "
+                          f"as {twin.filename}. A file can be published under one name only.")
     return None
+
+
+def _project_size_check(*, project: Project | None, name: str, size: int) -> None:
+    total = project.total_size if project is not None else 0
+    if total + size > settings.WARDEN_MAX_PROJECT_SIZE:
+        raise UploadError(f"Project size too large: {name} may hold at most "
+                          f"{settings.WARDEN_MAX_PROJECT_SIZE} bytes.")
+
+
+def _sdist_check(*, project: Project | None, meta: Metadata, dist: DistFilename) -> None:
+    if project is None or dist.packagetype != PackageType.SDIST:
+        return
+    release = release_get(project=project, version=str(meta.version))
+    if release is not None and release.files.filter(packagetype=PackageType.SDIST).exists():
+        raise UploadError("Only one sdist may be uploaded per release.")
 
 
 def upload_file(*, context: TokenContext, form: Mapping[str, list[str]],
@@ -101,33 +131,43 @@ def upload_file(*, context: TokenContext, form: Mapping[str, list[str]],
                           version=str(meta.version), packagetype=_field(form, "filetype"))
     digests: dict[str, str] = content.warden_digests  # type: ignore[attr-defined]
     _digests_check(form, digests)
-    project = Project.objects.filter(normalized_name=name_normalize(meta.name)).first()
-    token_check_project(context=context, project=project,
-                        project_name=name_normalize(meta.name))
+    project_name = name_normalize(meta.name)
+    project = Project.objects.filter(normalized_name=project_name).first()
+    token_check_project(context=context, project=project, project_name=project_name)
+
+    def authorize(appeared: Project) -> None:
+        token_check_project(context=context, project=appeared, project_name=project_name)
+
     result = file_publish(
         user=context.token.user, project=project, meta=meta, dist=dist, filename=filename,
         source=Path(content.temporary_file_path()),  # type: ignore[attr-defined]
         size=content.size or 0, digests=digests, uploaded_via=user_agent,
-        token_id=str(context.token.pk), check_form_against_file=True)
-    if result.created:
-        token_record_use(context=context, now=timezone.now())
+        token_id=str(context.token.pk), check_form_against_file=True, authorize=authorize)
+    # Any accepted request is a use, a no-op re-upload included: an owner looking at "last
+    # used" after a leak must see every request the token was good for.
+    token_record_use(context=context, now=timezone.now())
     return result
 
 
 def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: DistFilename,
                  filename: str, source: Path, size: int, digests: Mapping[str, str],
                  uploaded_via: str, token_id: str = "",
-                 check_form_against_file: bool) -> UploadResult:
+                 check_form_against_file: bool,
+                 authorize: Callable[[Project], None] | None = None) -> UploadResult:
     """Validate the archive and commit the file. The caller has authorized `user` for
-    `project` (None: the project is new and `user` will own it)."""
+    `project` (None: the project is new and `user` will own it). If another upload creates
+    the project meanwhile, `authorize` (if given) must admit `user` to it, or raise."""
     if size == 0:
         raise UploadError("The file is empty.")
-    existing = _existing(filename=filename, sha256=digests["sha256"], project=project)
+    existing = _existing(filename=filename, digests=digests, project=project)
     if existing is not None:
         return existing
-    if project is not None and project.total_size + size > settings.WARDEN_MAX_PROJECT_SIZE:
-        raise UploadError(f"Project size too large: {project.name} may hold at most "
-                          f"{settings.WARDEN_MAX_PROJECT_SIZE} bytes.")
+    # Every refusal we can decide now comes before the bytes reach storage.
+    if project is None:
+        project_name_check(name=meta.name)
+    _project_size_check(project=project, name=project.name if project else meta.name,
+                        size=size)
+    _sdist_check(project=project, meta=meta, dist=dist)
     limits = ArchiveLimits(max_uncompressed=settings.WARDEN_MAX_UNCOMPRESSED_SIZE)
     metadata_bytes = archive_inspect(path=source, filename=filename, dist=dist, limits=limits)
     is_wheel = dist.packagetype == PackageType.WHEEL
@@ -144,13 +184,23 @@ def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: D
         return _commit(user=user, project=project, meta=meta, dist=dist, filename=filename,
                        path=path, size=size, digests=digests, metadata_sha256=metadata_sha256,
                        uploaded_via=uploaded_via, token_id=token_id)
-    except IntegrityError:
-        # A concurrent upload of the same filename committed first.
-        again = _existing(filename=filename, sha256=digests["sha256"],
-                          project=Project.objects.filter(
-                              normalized_name=name_normalize(meta.name)).first())
-        if again is not None:
-            return again
+    except (IntegrityError, UploadError) as exc:
+        current = Project.objects.filter(normalized_name=name_normalize(meta.name)).first()
+        if project is None and current is not None:
+            # A concurrent upload created the project after we looked. Start again as an
+            # upload to that project: the user needs a role on it like on any other.
+            if authorize is not None:
+                authorize(current)
+            return file_publish(
+                user=user, project=current, meta=meta, dist=dist, filename=filename,
+                source=source, size=size, digests=digests, uploaded_via=uploaded_via,
+                token_id=token_id, check_form_against_file=check_form_against_file,
+                authorize=authorize)
+        if isinstance(exc, IntegrityError):
+            # A concurrent upload of the same filename (or bytes) committed first.
+            again = _existing(filename=filename, digests=digests, project=current)
+            if again is not None:
+                return again
         raise
 
 
@@ -163,10 +213,10 @@ def _commit(*, user: User, project: Project | None, meta: Metadata, dist: DistFi
         else:
             # Serializes uploads to one project so total_size and serials stay exact.
             project = Project.objects.select_for_update().get(pk=project.pk)
+        # Checked again under the lock: a concurrent upload may have changed the answer.
+        _project_size_check(project=project, name=project.name, size=size)
+        _sdist_check(project=project, meta=meta, dist=dist)
         release = release_get_or_create(project=project, meta=meta, uploader=user)
-        if dist.packagetype == PackageType.SDIST and \
-                release.files.filter(packagetype=PackageType.SDIST).exists():
-            raise UploadError("Only one sdist may be uploaded per release.")
         file = File.objects.create(
             release=release, filename=filename, packagetype=dist.packagetype,
             python_version=dist.python_version, requires_python=release.requires_python,

@@ -9,7 +9,9 @@ import binascii
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -24,9 +26,22 @@ AUTH_HELP = ("Invalid or non-existent authentication information. Uploads need a
              "token: use the username __token__ and the token as the password.")
 
 
-def _refuse(message: str, status: int = 400) -> HttpResponse:
-    # A reason phrase is one line of latin-1; the body carries the same text in full.
+def _reason_phrase(message: str) -> str:
+    """`message` as a reason phrase: one line of latin-1 with no control characters. The
+    message may echo what the uploader sent (a summary, say), and a CR/LF or an escape
+    sequence there must neither split the status line nor reach twine's terminal."""
     reason = " ".join(message.split()).encode("latin-1", "replace").decode("latin-1")
+    return "".join("?" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in reason)
+
+
+def _size_shown(count: int) -> str:
+    mib = 1024 * 1024
+    return f"{count // mib} MiB ({count} bytes)" if count >= mib else f"{count} bytes"
+
+
+def _refuse(message: str, status: int = 400) -> HttpResponse:
+    # The body carries the same text in full.
+    reason = _reason_phrase(message)
     response = HttpResponse(f"{status} {message}\n", status=status, reason=reason[:400],
                             content_type="text/plain; charset=utf-8")
     if status == 401:
@@ -44,6 +59,8 @@ def _authenticate(header: str | None) -> TokenContext:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise UploadError(AUTH_HELP, status=401) from exc
+    if not decoded:  # "Basic" with nothing after it: no credentials at all
+        raise UploadError(AUTH_HELP, status=401)
     username, _, password = decoded.partition(":")
     if username != "__token__":
         raise UploadError(AUTH_HELP, status=403)
@@ -62,19 +79,26 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
         context = _authenticate(request.headers.get("Authorization"))
     except UploadError as exc:
         return _refuse(exc.message, exc.status)
-    if request.POST.get(":action") != "file_upload":
-        return _refuse("Unsupported :action; this endpoint accepts file_upload only.")
-    if request.POST.get("protocol_version", "1") != "1":
-        return _refuse("Unknown protocol_version; this endpoint speaks version 1.")
-    content = request.FILES.get("content")
-    if content is None:
-        if getattr(request, "warden_upload_too_large", False):
-            limit = settings.WARDEN_MAX_FILE_SIZE
-            return _refuse(f"File too large. The limit is {limit // (1024 * 1024)} MiB "
-                           f"({limit} bytes).")
-        return _refuse("Upload payload does not have a file (the content field).")
     try:
-        form = {key: request.POST.getlist(key) for key in request.POST}
+        post, files = request.POST, request.FILES
+    except RequestDataTooBig:
+        return _refuse("The upload's form fields are too large. The limit is "
+                       f"{_size_shown(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)}.")
+    except MultiPartParserError as exc:
+        return _refuse(f"The upload isn't a well-formed multipart form ({exc}).")
+    # Before anything else about the form: fields after an oversized file are never read.
+    if getattr(request, "warden_upload_too_large", False):
+        return _refuse(f"File too large. The limit is "
+                       f"{_size_shown(settings.WARDEN_MAX_FILE_SIZE)}.")
+    content = files.get("content")
+    try:
+        if post.get(":action") != "file_upload":
+            return _refuse("Unsupported :action; this endpoint accepts file_upload only.")
+        if post.get("protocol_version", "1") != "1":
+            return _refuse("Unknown protocol_version; this endpoint speaks version 1.")
+        if content is None:
+            return _refuse("Upload payload does not have a file (the content field).")
+        form = {key: post.getlist(key) for key in post}
         try:
             result = upload_file(context=context, form=form, content=content,
                                  user_agent=request.headers.get("User-Agent", ""))
@@ -83,6 +107,9 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
         except UploadError as exc:
             return _refuse(exc.message, exc.status)
     finally:
-        content.close()
+        # Every uploaded file, not just `content`: each is a temp file on disk.
+        for _field, uploads in files.lists():
+            for uploaded in uploads:
+                uploaded.close()
     return HttpResponse("OK\n" if result.created else "OK (already uploaded)\n",
                         content_type="text/plain; charset=utf-8")

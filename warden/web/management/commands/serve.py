@@ -54,10 +54,11 @@ class Command(BaseCommand):
                "--threads", str(max(1, options["threads"])),
                "--bind", address, "--timeout", "300", "--graceful-timeout", "10",
                "--log-level", "warning", "warden.wsgi:application"]
-        children = [subprocess.Popen(web, env=env)]  # noqa: S603
+        children: list[tuple[str, subprocess.Popen[bytes]]] = [
+            ("web server", subprocess.Popen(web, env=env))]  # noqa: S603
         if not options["no_task_worker"]:
             worker = [sys.executable, "-m", "warden.cli", "db_worker", "--interval", "1"]
-            children.append(subprocess.Popen(worker, env=env))  # noqa: S603
+            children.append(("task worker", subprocess.Popen(worker, env=env)))  # noqa: S603
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(f"Warden is listening on http://{shown}:{port}/ "
                           f"(data in {settings.DATA_DIR})", ending="\n")
@@ -73,18 +74,18 @@ class Command(BaseCommand):
         status = 0
         try:
             while not stopping:
-                for child in children:
+                for role, child in children:
                     code = child.poll()
                     if code is not None:
-                        log.error("%s exited with %s; stopping", child.args[2], code)
+                        log.error("the %s exited with %s; stopping", role, code)
                         status = code or 1
                         stopping = True
                 time.sleep(0.2)
         finally:
-            for child in children:
+            for _, child in children:
                 if child.poll() is None:
                     child.terminate()
-            for child in children:
+            for _, child in children:
                 try:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:

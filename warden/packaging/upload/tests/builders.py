@@ -1,0 +1,181 @@
+"""Builders for the distributions and crafted archives the tests inspect."""
+
+from __future__ import annotations
+
+import io
+import stat
+import struct
+import tarfile
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from packaging.version import Version
+
+from warden.packaging.upload.filenames import DistFilename, PackageType
+
+WHEEL_FILE = b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+
+ZipMember = tuple[str | zipfile.ZipInfo, bytes]
+TarMember = tuple[tarfile.TarInfo, bytes | None]
+
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_END_SIGNATURE = b"PK\x05\x06"
+# Offsets inside a central directory entry and the end-of-central-directory record.
+CENTRAL_FLAGS = 8
+CENTRAL_METHOD = 10
+CENTRAL_SIZE = 24
+CENTRAL_SIZES = 20
+CENTRAL_NAME = 46
+LOCAL_CRC = 14
+LOCAL_METHOD = 8
+LOCAL_FLAGS = 6
+LOCAL_SIZES = 18
+
+
+def metadata_text(
+    *, name: str = "demo", version: str = "1.0", metadata_version: str = "2.1", extra: str = ""
+) -> bytes:
+    return (
+        f"Metadata-Version: {metadata_version}\nName: {name}\nVersion: {version}\n"
+        f"Summary: A demo\n{extra}\nThe description.\n"
+    ).encode()
+
+
+def dist_filename(
+    packagetype: PackageType = "bdist_wheel", *, name: str = "demo", version: str = "1.0"
+) -> DistFilename:
+    python_version = "py3" if packagetype == "bdist_wheel" else "source"
+    return DistFilename(
+        packagetype=packagetype, name=name, version=Version(version), python_version=python_version
+    )
+
+
+def wheel_members(
+    *, name: str = "demo", version: str = "1.0", dist_info: str | None = None
+) -> dict[str, bytes]:
+    dist_info = dist_info or f"{name}-{version}.dist-info"
+    return {
+        f"{name}/__init__.py": b"VALUE = 1\n",
+        f"{dist_info}/METADATA": metadata_text(name=name, version=version),
+        f"{dist_info}/WHEEL": WHEEL_FILE,
+        f"{dist_info}/RECORD": b"",
+    }
+
+
+def zip_write(
+    path: Path,
+    members: Mapping[str, bytes] | Iterable[ZipMember],
+    *,
+    compression: int = zipfile.ZIP_DEFLATED,
+) -> Path:
+    items = members.items() if isinstance(members, Mapping) else members
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, data in items:
+            archive.writestr(name, data)
+    return path
+
+
+def zip_bytes(members: Mapping[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_symlink(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.create_system = 3  # Unix, so the mode in external_attr means something
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info
+
+
+def zip_central_offset(data: bytes, member: str) -> int:
+    """Where ``member``'s central directory entry starts."""
+    offset = _zip_end(data)[1]
+    while data[offset : offset + 4] == _CENTRAL_SIGNATURE:
+        name_length, extra_length, comment_length = struct.unpack_from("<3H", data, offset + 28)
+        if data[offset + CENTRAL_NAME : offset + CENTRAL_NAME + name_length] == member.encode():
+            return offset
+        offset += CENTRAL_NAME + name_length + extra_length + comment_length
+    raise LookupError(member)
+
+
+def zip_local_offset(data: bytes, member: str) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.getinfo(member).header_offset
+
+
+def zip_patch(data: bytes, offset: int, value: bytes) -> bytes:
+    return data[:offset] + value + data[offset + len(value) :]
+
+
+def zip_central_append(data: bytes, entry: bytes) -> bytes:
+    """Add a central directory entry (pointing wherever it says) to a zip."""
+    end, start, size, count = _zip_end(data)
+    central = data[start:end] + entry
+    record = struct.pack(
+        "<4s4H2LH", _END_SIGNATURE, 0, 0, count + 1, count + 1, len(central), start, 0
+    )
+    assert size == end - start
+    return data[:start] + central + record
+
+
+def zip_central_entry(data: bytes, member: str, *, header_offset: int) -> bytes:
+    """``member``'s central directory entry from ``data``, moved to ``header_offset``."""
+    offset = zip_central_offset(data, member)
+    name_length, extra_length, comment_length = struct.unpack_from("<3H", data, offset + 28)
+    entry = data[offset : offset + CENTRAL_NAME + name_length + extra_length + comment_length]
+    return zip_patch(entry, 42, struct.pack("<L", header_offset))
+
+
+def _zip_end(data: bytes) -> tuple[int, int, int, int]:
+    end = data.rindex(_END_SIGNATURE)
+    count, size, start = struct.unpack_from("<HLL", data, end + 10)
+    return end, start, size, count
+
+
+def tar_file(name: str, data: bytes) -> TarMember:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+def tar_dir(name: str) -> TarMember:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    return info, None
+
+
+def tar_link(name: str, target: str, *, hard: bool = False) -> TarMember:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.LNKTYPE if hard else tarfile.SYMTYPE
+    info.linkname = target
+    return info, None
+
+
+def tar_special(name: str, kind: bytes) -> TarMember:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    return info, None
+
+
+def sdist_members(
+    *, name: str = "demo", version: str = "1.0", top: str | None = None
+) -> list[TarMember]:
+    top = top or f"{name}-{version}"
+    return [
+        tar_dir(top),
+        tar_file(f"{top}/PKG-INFO", metadata_text(name=name, version=version)),
+        tar_file(f"{top}/{name}/__init__.py", b"VALUE = 1\n"),
+    ]
+
+
+def tar_write(
+    path: Path, members: Iterable[TarMember], *, pax_headers: Mapping[str, str] | None = None
+) -> Path:
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT, pax_headers=pax_headers) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
