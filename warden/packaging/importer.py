@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -44,9 +45,15 @@ def import_candidates(directory: Path) -> Iterator[Path]:
             yield path
 
 
+class _Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+    def hexdigest(self) -> str: ...
+
+
 def _digests(path: Path) -> dict[str, str]:
-    hashers = {"sha256": hashlib.sha256(), "blake2_256": hashlib.blake2b(digest_size=32),
-               "md5": hashlib.md5(usedforsecurity=False)}
+    hashers: dict[str, _Hasher] = {
+        "sha256": hashlib.sha256(), "blake2_256": hashlib.blake2b(digest_size=32),
+        "md5": hashlib.md5(usedforsecurity=False)}
     with path.open("rb") as fh:
         while chunk := fh.read(1024 * 1024):
             for hasher in hashers.values():
@@ -77,6 +84,14 @@ def import_file(*, path: Path, owner: User) -> UploadResult:
     if name_normalize(meta.name) != name_normalize(name):
         raise UploadError(f"The file's metadata names project {meta.name!r}, "
                           f"but its filename says {name!r}.")
+    # The release is made from the metadata and the file is listed under its filename, so
+    # the two must agree on the version as well as the name.
+    if meta.version != version:
+        raise UploadError(f"The file's metadata says version {meta.version}, "
+                          f"but its filename says {version}.")
+    if meta.version.local is not None:  # as for an upload
+        raise UploadError(f"Local versions are not allowed on an index: {str(meta.version)!r} "
+                          f"has the local part '+{meta.version.local}'.")
     project = Project.objects.filter(normalized_name=name_normalize(meta.name)).first()
     return file_publish(user=owner, project=project, meta=meta, dist=dist, filename=filename,
                         source=path, size=path.stat().st_size, digests=_digests(path),

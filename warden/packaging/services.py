@@ -3,7 +3,7 @@ nothing else writes these tables."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_version
 
@@ -32,20 +32,32 @@ def journal_add(*, project: Project, action: str, version: str = "",
     return entry.pk
 
 
-def project_create(*, name: str, owner: User) -> Project:
-    """A new project owned by `owner`. Call inside a transaction."""
+def project_name_check(*, name: str) -> None:
+    """Raise UploadError unless a new project may be called `name`. `project_create` runs
+    this itself; an upload also runs it before writing any bytes, so a refused name leaves
+    nothing behind in storage."""
     name_validate(name)
     normalized = name_normalize(name)
     if ProhibitedName.objects.filter(normalized_name=normalized).exists():
         raise UploadError(f"The name {name!r} isn't allowed on this index.")
-    key = name_confusable_key(name)
-    similar = Project.objects.filter(confusable_key=key).first()
+    # Look-alikes (`dem0` beside `demo`) are how typosquatting works; the unique
+    # confusable_key makes this hold under races too.
+    similar = Project.objects.filter(confusable_key=name_confusable_key(name)).first()
     if similar is not None:
         raise UploadError(
             f"The name {name!r} is too similar to the existing project {similar.name!r}.")
+
+
+def project_create(*, name: str, owner: User) -> Project:
+    """A new project owned by `owner`. Call inside a transaction."""
+    project_name_check(name=name)
+    normalized = name_normalize(name)
+    key = name_confusable_key(name)
     try:
-        project = Project.objects.create(name=name, normalized_name=normalized,
-                                         confusable_key=key)
+        # A savepoint, so the constraint failing doesn't break the caller's transaction.
+        with transaction.atomic():
+            project = Project.objects.create(name=name, normalized_name=normalized,
+                                             confusable_key=key)
     except IntegrityError as exc:
         # Lost a race with another upload creating the same (or a look-alike) name.
         raise UploadError(f"The name {name!r} is too similar to an existing project.") from exc
@@ -59,13 +71,19 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def release_get(*, project: Project, version: str) -> Release | None:
+    """The release of `project` whose version equals `version` under PEP 440 (1.0 == 1.0.0)."""
+    return Release.objects.filter(project=project,
+                                  canonical_version=canonicalize_version(version)).first()
+
+
 def release_get_or_create(*, project: Project, meta: Metadata, uploader: User) -> Release:
     """The release for `meta.version`. The first upload of a release sets its metadata."""
     version = str(meta.version)
-    canonical = canonicalize_version(version)
-    release = Release.objects.filter(project=project, canonical_version=canonical).first()
+    release = release_get(project=project, version=version)
     if release is not None:
         return release
+    canonical = canonicalize_version(version)
     release = Release.objects.create(
         project=project,
         version=version,

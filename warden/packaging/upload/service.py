@@ -25,7 +25,7 @@ from django.utils import timezone
 from packaging.metadata import Metadata
 
 from warden.accounts.models import User
-from warden.packaging.models import File, PackageType, Project, UsedFilename
+from warden.packaging.models import File, PackageType, Project, ProjectStatus, UsedFilename
 from warden.packaging.services import (
     journal_add,
     project_create,
@@ -105,6 +105,15 @@ def _existing(*, filename: str, digests: Mapping[str, str],
     return None
 
 
+def _status_check(*, project: Project | None) -> None:
+    # PEP 792: an index MUST NOT accept new files for an archived or quarantined project
+    # (quarantine is how staff stop a project that shipped malware from shipping more).
+    if project is not None and project.status in (ProjectStatus.ARCHIVED,
+                                                  ProjectStatus.QUARANTINED):
+        raise UploadError(f"The project {project.name} is {project.status} and accepts no "
+                          "new files.")
+
+
 def _project_size_check(*, project: Project | None, name: str, size: int) -> None:
     total = project.total_size if project is not None else 0
     if total + size > settings.WARDEN_MAX_PROJECT_SIZE:
@@ -159,6 +168,7 @@ def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: D
     the project meanwhile, `authorize` (if given) must admit `user` to it, or raise."""
     if size == 0:
         raise UploadError("The file is empty.")
+    _status_check(project=project)
     existing = _existing(filename=filename, digests=digests, project=project)
     if existing is not None:
         return existing
@@ -213,7 +223,8 @@ def _commit(*, user: User, project: Project | None, meta: Metadata, dist: DistFi
         else:
             # Serializes uploads to one project so total_size and serials stay exact.
             project = Project.objects.select_for_update().get(pk=project.pk)
-        # Checked again under the lock: a concurrent upload may have changed the answer.
+        # Checked again under the lock: a concurrent change may have changed the answer.
+        _status_check(project=project)
         _project_size_check(project=project, name=project.name, size=size)
         _sdist_check(project=project, meta=meta, dist=dist)
         release = release_get_or_create(project=project, meta=meta, uploader=user)
