@@ -30,6 +30,7 @@ from warden.packaging.tests.conftest import (
     Upload,
     basic_auth,
     core_metadata_of,
+    metadata_text,
     files_under,
 )
 from warden.packaging.upload import views
@@ -744,3 +745,22 @@ def test_a_multi_line_message_becomes_a_one_line_reason_phrase(
     assert response.status_code == 400
     assert response.reason_phrase == "First line Second: line third Ünï ?"
     assert "First line\r\nSecond: line" in response.content.decode()
+
+
+def test_an_sdist_whose_pkg_info_names_another_version_is_refused(
+        client: Client, alice_token: str, make_sdist: MakeDist, upload: Upload) -> None:
+    sdist = make_sdist("demo", "1.0", metadata=metadata_text("demo", "6.6"))
+
+    response = upload(client, alice_token, sdist, version="1.0")
+
+    assert_refused(response, 400, "PKG-INFO", "6.6")
+    assert not File.objects.filter(filename=sdist.name).exists()
+
+
+def test_an_sdist_whose_pkg_info_names_another_project_is_refused(
+        client: Client, alice_token: str, make_sdist: MakeDist, upload: Upload) -> None:
+    sdist = make_sdist("demo", "1.0", metadata=metadata_text("requests", "1.0"))
+
+    response = upload(client, alice_token, sdist, name="demo")
+
+    assert_refused(response, 400, "PKG-INFO", "requests")

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from packaging.metadata import Metadata
+from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
 from warden.packaging.models import File, PackageType, Project, ProjectStatus, UsedFilename
@@ -158,6 +159,18 @@ def upload_file(*, context: TokenContext, form: Mapping[str, list[str]],
     return result
 
 
+def _sdist_identity_check(*, form: Metadata, pkg_info: Metadata) -> None:
+    """An sdist's PKG-INFO must at least name the project and version it is uploaded as.
+    Only those two: publishing tools other than twine build the form from their own
+    configuration, and older PKG-INFO files legitimately differ from it in other fields."""
+    if name_normalize(pkg_info.name) != name_normalize(form.name):
+        raise UploadError(f"The sdist's PKG-INFO names project {pkg_info.name!r}, but the "
+                          f"upload says {form.name!r}.")
+    if canonicalize_version(str(pkg_info.version)) != canonicalize_version(str(form.version)):
+        raise UploadError(f"The sdist's PKG-INFO says Version {pkg_info.version}, but the "
+                          f"upload says {form.version}.")
+
+
 def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: DistFilename,
                  filename: str, source: Path, size: int, digests: Mapping[str, str],
                  uploaded_via: str, token_id: str = "",
@@ -183,6 +196,8 @@ def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: D
     is_wheel = dist.packagetype == PackageType.WHEEL
     if is_wheel and check_form_against_file:
         metadata_compare(form=meta, file=metadata_parse_file(metadata_bytes))
+    elif check_form_against_file:
+        _sdist_identity_check(form=meta, pkg_info=metadata_parse_file(metadata_bytes))
     path = _storage_path(digests["sha256"], filename)
     with source.open("rb") as fh:
         default_storage.save(f"packages/{path}", DjangoFile(fh))
