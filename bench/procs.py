@@ -118,6 +118,43 @@ def stop_all() -> None:
             log(f"could not stop pid {proc.pid}: {exc}")
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of a process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def wait_idle(
+    pgid: int, timeout: float = 60.0, window: float = 1.0, max_cpu: float = 0.05
+) -> float:
+    """Wait until a process group uses under ``max_cpu`` cores over ``window`` seconds.
+
+    Used after uploading so that background work a server does after accepting
+    files (indexing, rendering, ...) is not measured as read latency.  Returns
+    the seconds waited (``timeout`` if it never went idle).
+    """
+    t0 = time.monotonic()
+    before = group_cpu_seconds(pgid)
+    while time.monotonic() - t0 < timeout:
+        time.sleep(window)
+        after = group_cpu_seconds(pgid)
+        if (after - before) / window < max_cpu:
+            break
+        before = after
+    return time.monotonic() - t0
+
+
 def tail(path: Path, n: int = 30) -> str:
     try:
         lines = path.read_text(errors="replace").splitlines()

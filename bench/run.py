@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -78,6 +79,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="pip/uv install repetitions per server (default 3, 1 with --quick)",
     )
+    ap.add_argument(
+        "--settle-timeout",
+        type=float,
+        default=120.0,
+        help="after uploading, wait up to this long for the server's processes to go idle",
+    )
     ap.add_argument("--skip-install", action="store_true", help="skip the pip/uv install timing")
     ap.add_argument("--output-dir", type=Path, default=BENCH_DIR / "results")
     ap.add_argument("--name", default=None, help="result file stem (default: date, +'-quick')")
@@ -86,13 +93,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--warden-serve-args", default="", help="extra args for `warden serve`")
     ap.add_argument("--devpi-spec", default="devpi-server==6.20.3")
     ap.add_argument("--pypiserver-spec", default="pypiserver[cache]==2.4.2")
-    ap.add_argument("--pypiserver-gunicorn-spec", default="gunicorn==27.0.1 gevent==26.9.0")
+    ap.add_argument("--pypiserver-gunicorn-spec", default="gunicorn==27.0.1")
     ap.add_argument(
         "--pypiserver-mode",
         choices=("gunicorn", "auto"),
         default="gunicorn",
-        help="gunicorn+gevent like the official image (default) or bottle's 'auto' server",
+        help="gunicorn sync workers as pypiserver's README documents (default), "
+        "or `pypi-server run`'s own default server",
     )
+    ap.add_argument("--pypiserver-workers", type=int, default=4, help="gunicorn workers")
     args = ap.parse_args(argv)
     if args.duration is None:
         args.duration = 2.0 if args.quick else 10.0
@@ -125,6 +134,7 @@ def host_info() -> dict:
         "cpu_model": cpu,
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -133,7 +143,8 @@ def tool_versions() -> dict:
     for key, cmd in (("twine", [str(TWINE), "--version"]), ("uv", [str(UV), "--version"])):
         try:
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=clean_env())
-            out[key] = res.stdout.strip().splitlines()[0] if res.stdout.strip() else "unknown"
+            m = re.search(r"(\d+\.\d+[\w.]*)", res.stdout)
+            out[key] = f"{key} {m.group(1)}" if m else "unknown"
         except Exception as exc:
             out[key] = f"error: {exc}"
     return out
@@ -374,7 +385,8 @@ def render_markdown(res: dict) -> str:
     lines = [
         f"# Index benchmark — {res['date']}{' (quick mode)' if res['quick'] else ''}",
         "",
-        f"Host: {h['cpu_model']}, {h['nproc']} CPUs, Linux {h['kernel']}. "
+        f"Host: {h['cpu_model']}, {h['nproc']} CPUs, Linux {h['kernel']} "
+        f"(load average {h['loadavg_at_start'][0]} at start, {h['loadavg_at_end'][0]} at end). "
         f"Load: `{w['command']}` ({w['duration_s']:g} s per cell after "
         f"{w['warmup_s']:g} s warm-up), server and wrk on the same machine.",
         f"Corpus: {c['projects']} projects, {c['files']} files "
@@ -440,6 +452,8 @@ def render_markdown(res: dict) -> str:
         lines.append(f"- **{s}** ({vers}): {r.get('mode') or 'n/a'}")
         if r.get("startup_s") is not None:
             lines.append(f"  - started in {r['startup_s']:.1f} s")
+        if r.get("settle_s") is not None:
+            lines.append(f"  - CPU-idle {r['settle_s']:.1f} s after the last upload")
         if r.get("error"):
             lines.append(f"  - ERROR: {r['error'].splitlines()[0]}")
         for name, e in r.get("simple", {}).items():
@@ -527,6 +541,9 @@ def main(argv: list[str] | None = None) -> int:
                 srv.start()
                 srv.prepare()
                 entry["upload"] = bench_upload(srv, corp, args.upload_procs)
+                settle = procs.wait_idle(srv.proc.pid, timeout=args.settle_timeout)
+                entry["settle_s"] = round(settle, 1)
+                log(f"{name}: idle {settle:.1f}s after the uploads")
                 entry["simple"] = bench_reads(srv, corp, params, scripts)
                 if not args.skip_install:
                     entry["install"] = bench_install(srv, corp, args.install_reps, workdir)
@@ -539,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry.update(srv.describe())
                 entry["startup_s"] = None if srv.startup_s is None else round(srv.startup_s, 2)
         results["elapsed_s"] = round(time.perf_counter() - t_start, 1)
+        results["host"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
         md = render_markdown(results)
         args.output_dir.mkdir(parents=True, exist_ok=True)
         json_path = args.output_dir / f"{stem}.json"

@@ -136,7 +136,8 @@ class Warden(Server):
         self.token = ""
 
     def _env(self) -> dict[str, str]:
-        return clean_env(WARDEN_DATA_DIR=str(self.data))
+        # HOME in the temp dir too: gunicorn >= 27 puts a control socket under ~/.gunicorn.
+        return clean_env(WARDEN_DATA_DIR=str(self.data), HOME=str(self.workdir))
 
     def install(self) -> None:
         if not self.bin.exists():
@@ -147,15 +148,12 @@ class Warden(Server):
             self.mode += f" plus `{self.opts.warden_serve_args}`"
 
     def _warden_version(self) -> str:
+        # (`warden --version` is Django's and prints Django's version.)
         try:
-            res = run([str(self.bin), "--version"], self._env(), 60, self.cmdlog, check=False)
-            if res.returncode == 0 and res.stdout.strip():
-                version = res.stdout.strip().splitlines()[-1]
-            else:
-                version = self._dist_versions(self.bin.parent / "python", ["warden"]).get(
-                    "warden", "unknown"
-                )
-        except Exception:
+            version = self._dist_versions(self.bin.parent / "python", ["warden"]).get(
+                "warden", "unknown"
+            )
+        except (OSError, RuntimeError, subprocess.SubprocessError, ValueError):
             version = "unknown"
         try:
             sha = subprocess.run(
@@ -301,11 +299,19 @@ class Devpi(Server):
 
 
 class PyPIServer(Server):
-    """pypiserver, by default the way its official container image runs it:
-    gunicorn with one gevent worker (``preload_app``), plus the ``cache`` extra
-    (watchdog) so the cached-dir backend is used.  ``--pypiserver-mode auto``
-    runs its bare default instead (bottle "auto", i.e. wsgiref when none of
-    waitress/paste/twisted/cherrypy is installed)."""
+    """pypiserver with the ``cache`` extra (watchdog), so its cached-dir backend is used.
+
+    Default mode ``gunicorn``: the deployment its README documents,
+    ``gunicorn -w4 'pypiserver:app(root=...)'`` (sync workers).  Mode ``auto``:
+    the bare ``pypi-server run`` default (bottle's "auto" server, which is the
+    single-threaded wsgiref when waitress/paste/twisted/cherrypy are absent).
+
+    Not used: ``pypi-server run --server gunicorn`` with gevent workers, as in
+    its container image.  There bottle is imported before gevent monkey-patches,
+    so bottle's thread-local ``request`` is shared by all greenlets, and
+    concurrent uploads fail with another request's form data ("Missing
+    ':action' field!", "<other file> already exists").
+    """
 
     name = "pypiserver"
 
@@ -316,43 +322,43 @@ class PyPIServer(Server):
         log(f"pypiserver: installing {' '.join(specs)} into a throwaway venv")
         self.venv = self._make_venv(specs)
         self.versions = self._dist_versions(
-            self.venv / "bin" / "python", ["pypiserver", "gunicorn", "gevent", "watchdog"]
+            self.venv / "bin" / "python", ["pypiserver", "gunicorn", "watchdog"]
         )
+        common = "cached-dir backend (watchdog), no authentication, fallback to PyPI disabled"
         if self.opts.pypiserver_mode == "gunicorn":
             self.mode = (
-                "`pypi-server run --server gunicorn` with `--workers 1 --worker-class gevent "
-                "--preload` (as in pypiserver's official Docker image), cached-dir backend "
-                "(watchdog), `-a . -P .` (no auth), `--disable-fallback`"
+                f"`gunicorn -w{self.opts.pypiserver_workers} 'pypiserver:app(...)'` "
+                f"(sync workers, as its README documents for gunicorn); {common}"
             )
         else:
-            self.mode = (
-                "`pypi-server run` with `--server auto` (bottle picks wsgiref here), "
-                "`-a . -P .` (no auth), `--disable-fallback`"
-            )
+            self.mode = f"`pypi-server run` default server (bottle auto: wsgiref here); {common}"
 
     def start(self) -> None:
         pkgdir = self.workdir / "packages"
         pkgdir.mkdir(exist_ok=True)
-        # HOME points into the temp dir: recent gunicorn puts a control socket
+        # HOME points into the temp dir: gunicorn >= 27 puts a control socket
         # under ~/.gunicorn by default.
         env = clean_env(HOME=str(self.workdir))
-        cmd = [
-            str(self.venv / "bin" / "pypi-server"),
-            "run",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            "{port}",
-            "-a",
-            ".",
-            "-P",
-            ".",
-            "--disable-fallback",
-        ]
+        bindir = self.venv / "bin"
         if self.opts.pypiserver_mode == "gunicorn":
-            cmd += ["--server", "gunicorn"]
-            env["GUNICORN_CMD_ARGS"] = "--workers 1 --worker-class gevent --preload"
-        cmd.append(str(pkgdir))
+            factory = (
+                f"pypiserver:app(roots=[{str(pkgdir)!r}], authenticate=[], "
+                "password_file='.', disable_fallback=True)"
+            )
+            cmd = [
+                str(bindir / "gunicorn"),
+                "--workers", str(self.opts.pypiserver_workers),
+                "--bind", "127.0.0.1:{port}",
+                factory,
+            ]  # fmt: skip
+        else:
+            cmd = [
+                str(bindir / "pypi-server"), "run",
+                "-i", "127.0.0.1", "-p", "{port}",
+                "-a", ".", "-P", ".",
+                "--disable-fallback",
+                str(pkgdir),
+            ]  # fmt: skip
         self._start(cmd, env, "/health")
 
     def upload_target(self) -> tuple[str, str, str]:

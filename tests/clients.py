@@ -109,6 +109,21 @@ def twine_upload(
     return run([*args, *files], timeout=120, COLUMNS="400")
 
 
+def uv_publish(url: str, files: list[Path], *, token: str, check_url: str | None = None) -> Run:
+    args: list[str | Path] = [
+        BIN / "uv",
+        "publish",
+        "--no-cache",
+        "--publish-url",
+        f"{url}/legacy/",
+        "--token",
+        token,
+    ]
+    if check_url:
+        args += ["--check-url", check_url]
+    return run([*args, *files], timeout=120)
+
+
 def raw_upload(
     url: str,
     *,
@@ -129,7 +144,11 @@ def raw_upload(
         "name": name,
         "version": version,
         "metadata_version": metadata_version,
+        # What tests/dists.metadata_text writes, as twine would send it.
         "summary": f"{name}, a package for end-to-end tests",
+        "requires_python": ">=3.8",
+        "description_content_type": "text/plain",
+        "description": f"{name} {version}: nothing to see here.\n",
         "filetype": filetype,
         "pyversion": "source" if filetype == "sdist" else "py3",
         "sha256_digest": hashlib.sha256(content).hexdigest(),

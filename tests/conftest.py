@@ -105,8 +105,7 @@ def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> 
             last = str(exc)
         time.sleep(0.25)
     raise RuntimeError(
-        f"warden serve did not answer GET /simple/ within {START_TIMEOUT}s ({last}):\n"
-        f"{_tail(log)}"
+        f"warden serve did not answer GET /simple/ within {START_TIMEOUT}s ({last}):\n{_tail(log)}"
     )
 
 
@@ -219,9 +218,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     # A failed end-to-end test shows what the server logged while it ran.
     if report.failed and _server_log is not None and item.get_closest_marker("e2e"):
@@ -229,4 +226,3 @@ def pytest_runtest_makereport(
         if text:
             report.sections.append(("warden serve log", text))
     return report
-

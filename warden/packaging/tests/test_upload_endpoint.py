@@ -30,8 +30,8 @@ from warden.packaging.tests.conftest import (
     Upload,
     basic_auth,
     core_metadata_of,
-    metadata_text,
     files_under,
+    metadata_text,
 )
 from warden.packaging.upload import views
 from warden.packaging.upload.errors import UploadError
