@@ -33,7 +33,10 @@ class Project(models.Model):
 
 
 class ProhibitedName(models.Model):
+    """A name nobody may register, nor any look-alike of it (`p1p` for `pip`)."""
+
     normalized_name = models.CharField(max_length=100, unique=True)
+    confusable_key = models.CharField(max_length=100, db_index=True)
     reason = models.TextField(blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -37,15 +37,22 @@ def project_name_check(*, name: str) -> None:
     this itself; an upload also runs it before writing any bytes, so a refused name leaves
     nothing behind in storage."""
     name_validate(name)
-    normalized = name_normalize(name)
-    if ProhibitedName.objects.filter(normalized_name=normalized).exists():
+    key = name_confusable_key(name)
+    if ProhibitedName.objects.filter(confusable_key=key).exists():
         raise UploadError(f"The name {name!r} isn't allowed on this index.")
     # Look-alikes (`dem0` beside `demo`) are how typosquatting works; the unique
     # confusable_key makes this hold under races too.
-    similar = Project.objects.filter(confusable_key=name_confusable_key(name)).first()
+    similar = Project.objects.filter(confusable_key=key).first()
     if similar is not None:
         raise UploadError(
             f"The name {name!r} is too similar to the existing project {similar.name!r}.")
+
+
+def prohibited_name_add(*, name: str, reason: str = "") -> ProhibitedName:
+    prohibited, _ = ProhibitedName.objects.update_or_create(
+        normalized_name=name_normalize(name),
+        defaults={"confusable_key": name_confusable_key(name), "reason": reason})
+    return prohibited
 
 
 def project_create(*, name: str, owner: User) -> Project:

@@ -9,7 +9,6 @@ from packaging.metadata import Metadata
 from warden.accounts.models import User
 from warden.packaging.models import (
     JournalEntry,
-    ProhibitedName,
     Project,
     Release,
     Role,
@@ -18,6 +17,7 @@ from warden.packaging.models import (
 )
 from warden.packaging.services import (
     journal_add,
+    prohibited_name_add,
     project_create,
     release_get,
     release_get_or_create,
@@ -84,11 +84,13 @@ def test_project_create_refuses_a_name_confusable_with_an_existing_one(
     assert not Role.objects.filter(user=mallory).exists()
 
 
-def test_project_create_refuses_a_prohibited_name(alice: User) -> None:
-    ProhibitedName.objects.create(normalized_name="pip")
+@pytest.mark.parametrize("name", ["PIP", "p1p", "P_I-P"])
+def test_project_create_refuses_a_prohibited_name_and_its_look_alikes(
+        alice: User, name: str) -> None:
+    prohibited_name_add(name="pip", reason="the installer")
 
     with pytest.raises(UploadError, match="isn't allowed"):
-        project_create(name="PIP", owner=alice)
+        project_create(name=name, owner=alice)
     assert not Project.objects.exists()
 
 

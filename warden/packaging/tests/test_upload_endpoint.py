@@ -15,7 +15,6 @@ from warden.accounts.models import User
 from warden.packaging.models import (
     File,
     JournalEntry,
-    ProhibitedName,
     Project,
     ProjectStatus,
     Release,
@@ -24,7 +23,7 @@ from warden.packaging.models import (
     SimplePage,
     UsedFilename,
 )
-from warden.packaging.services import project_create
+from warden.packaging.services import prohibited_name_add, project_create
 from warden.packaging.tests.conftest import (
     MakeDist,
     Upload,
@@ -582,7 +581,7 @@ def test_a_name_that_is_not_a_valid_project_name_is_refused(
 def test_a_prohibited_name_is_refused_in_any_spelling(
         client: Client, alice_token: str, make_wheel: MakeDist, upload: Upload,
         storage_dir: Path, name: str) -> None:
-    ProhibitedName.objects.create(normalized_name="evil-pkg", reason="typosquat of good-pkg")
+    prohibited_name_add(name="evil-pkg", reason="typosquat of good-pkg")
 
     response = upload(client, alice_token, make_wheel(name, "1.0"))
 
