@@ -1,4 +1,4 @@
-"""The simple API's read path, served in front of Django's handler.
+"""The read path (simple pages and whole-file downloads), served in front of Django.
 
 Everything a simple page needs was decided when it was rendered, so the read needs none of
 Django's request machinery: match the path, negotiate, one indexed lookup, bytes. Anything
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 
+from warden.packaging.simple.files import package_file_fast
 from warden.packaging.simple.negotiate import negotiate
 from warden.packaging.simple.render import INDEX_KEY, page_path
 
@@ -128,9 +129,13 @@ def _serve(environ: dict[str, Any], start_response: StartResponse) -> list[bytes
 
 def simple_fast_path(app: WSGIApp) -> WSGIApp:
     def wrapped(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and \
-                environ.get("PATH_INFO", "").startswith("/simple/"):
-            served = _serve(environ, start_response)
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            path = environ.get("PATH_INFO", "")
+            served: Iterable[bytes] | None = None
+            if path.startswith("/simple/"):
+                served = _serve(environ, start_response)
+            elif path.startswith("/packages/"):
+                served = package_file_fast(environ, start_response)
             if served is not None:
                 return served
         return app(environ, start_response)

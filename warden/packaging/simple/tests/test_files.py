@@ -1,6 +1,14 @@
 """Downloads: whole files, single ranges (pip and uv read wheels lazily), PEP 658 metadata."""
 
+from wsgiref.util import FileWrapper
+
 import pytest
+
+from warden.packaging.simple.fast import simple_fast_path
+from warden.packaging.simple.tests.wsgi import django_must_not_answer, wsgi_get
+from warden.wsgi import application
+
+fast_only = simple_fast_path(django_must_not_answer)
 
 
 @pytest.fixture
@@ -82,3 +90,48 @@ def test_paths_outside_the_package_tree_are_404(client, demo, path):
 
 def test_unknown_file_is_404(client, demo):
     assert client.get("/packages/aa/bb/" + "a" * 64 + "/x-1.0.tar.gz").status_code == 404
+
+
+class TestFastPath:
+    """Whole-file downloads skip Django; everything else must reach the view."""
+
+    def test_whole_file_is_served_without_django(self, wheel):
+        status, headers, body = wsgi_get(fast_only, f"/packages/{wheel.path}")
+        assert status == 200
+        assert body == f"contents of {wheel.filename}".encode()
+        assert headers["Content-Length"] == str(wheel.size)
+        assert "immutable" in headers["Cache-Control"]
+
+    def test_the_servers_file_wrapper_is_used_when_offered(self, wheel):
+        wrapped = []
+
+        def file_wrapper(fh, size):
+            wrapped.append(fh)
+            return FileWrapper(fh, size)
+
+        _, _, body = wsgi_get(fast_only, f"/packages/{wheel.path}",
+                              extra={"wsgi.file_wrapper": file_wrapper})
+        assert body == f"contents of {wheel.filename}".encode()
+        assert len(wrapped) == 1
+
+    def test_head_is_answered_without_a_body(self, wheel):
+        status, headers, body = wsgi_get(fast_only, f"/packages/{wheel.path}", method="HEAD")
+        assert (status, body) == (200, b"")
+        assert headers["Content-Length"] == str(wheel.size)
+
+    @pytest.mark.parametrize("header", [{"range": "bytes=0-3"},
+                                        {"if_none_match": '"x"'}])
+    def test_ranges_and_conditions_go_to_the_view(self, wheel, header):
+        with pytest.raises(AssertionError, match="handed"):
+            wsgi_get(fast_only, f"/packages/{wheel.path}", **header)
+
+    def test_a_range_through_the_whole_stack_is_partial(self, wheel):
+        status, _, body = wsgi_get(application, f"/packages/{wheel.path}",
+                                   range="bytes=0-3")
+        assert (status, body) == (206, b"cont")
+
+    def test_unknown_and_traversal_paths_go_to_the_view_which_404s(self, demo):
+        for path in ("/packages/../secret_key", "/packages/aa/bb/" + "a" * 64 + "/x.whl"):
+            with pytest.raises(AssertionError, match="handed"):
+                wsgi_get(fast_only, path)
+            assert wsgi_get(application, path)[0] == 404

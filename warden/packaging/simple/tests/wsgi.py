@@ -8,10 +8,11 @@ from wsgiref.util import setup_testing_defaults
 
 
 def wsgi_get(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "GET",
-             query: str = "", **headers: str) -> tuple[int, dict[str, str], bytes]:
+             query: str = "", extra: dict[str, Any] | None = None,
+             **headers: str) -> tuple[int, dict[str, str], bytes]:
     environ: dict[str, Any] = {}
     setup_testing_defaults(environ)
-    environ.update(PATH_INFO=path, REQUEST_METHOD=method, QUERY_STRING=query)
+    environ.update(PATH_INFO=path, REQUEST_METHOD=method, QUERY_STRING=query, **(extra or {}))
     for name, value in headers.items():
         environ["HTTP_" + name.upper()] = value
     captured: dict[str, Any] = {}
