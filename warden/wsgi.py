@@ -9,3 +9,4 @@ django_application = get_wsgi_application()
 from warden.packaging.simple.fast import simple_fast_path  # noqa: E402  (needs settings)
 
 application = simple_fast_path(django_application)
+

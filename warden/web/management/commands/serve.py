@@ -32,11 +32,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("WARDEN_BIND", "127.0.0.1:8000"))
+        cores = os.cpu_count() or 1
         parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("WARDEN_WEB_WORKERS", os.cpu_count() or 1)))
+                            default=int(os.environ.get("WARDEN_WEB_WORKERS", 2 * cores + 1)))
         parser.add_argument("--threads", type=int,
-                            default=int(os.environ.get("WARDEN_WEB_THREADS", "8")),
-                            help="request threads per web worker")
+                            default=int(os.environ.get("WARDEN_WEB_THREADS", "1")),
+                            help="request threads per web worker (more than 1: gthread workers)")
         parser.add_argument("--no-task-worker", action="store_true",
                             help="run only the web server (scale-out: run workers separately)")
 
@@ -47,13 +48,15 @@ class Command(BaseCommand):
         env = {**os.environ, "WARDEN_DATA_DIR": str(settings.DATA_DIR),
                "DJANGO_SETTINGS_MODULE": "warden.settings"}
         # gunicorn, not granian: granian drops the HTTP reason phrase, and twine shows
-        # users only the reason phrase of a refused upload (docs/decisions.md).
+        # users only the reason phrase of a refused upload. Sync workers by default: their
+        # tail latency on the simple API is a third of gthread's (docs/decisions.md).
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        web = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
-               "--workers", str(max(1, options["workers"])),
-               "--threads", str(max(1, options["threads"])),
+        threads = max(1, options["threads"])
+        web = [sys.executable, "-m", "gunicorn",
+               "--worker-class", "gthread" if threads > 1 else "sync",
+               "--workers", str(max(1, options["workers"])), "--threads", str(threads),
                "--bind", address, "--timeout", "300", "--graceful-timeout", "10",
-               "--log-level", "warning", "warden.wsgi:application"]
+               "--log-level", "warning", "--no-control-socket", "warden.wsgi:application"]
         children: list[tuple[str, subprocess.Popen[bytes]]] = [
             ("web server", subprocess.Popen(web, env=env))]  # noqa: S603
         if not options["no_task_worker"]:
