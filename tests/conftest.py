@@ -226,3 +226,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if text:
             report.sections.append(("warden serve log", text))
     return report
+
+
+from tests.browser import browser, page  # noqa: E402, F401  (fixtures for browser tests)
