@@ -114,6 +114,8 @@ def _serve(environ: dict[str, Any], start_response: StartResponse) -> list[bytes
         ("Cache-Control", settings.WARDEN_SIMPLE_CACHE_CONTROL),
         ("Vary", "Accept"),
         ("X-Content-Type-Options", "nosniff"),
+        # Simple pages need nothing but their own markup; a browser viewing one runs nothing.
+        ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
         ("X-PyPI-Last-Serial", str(row[2])),
     ]
     inm = environ.get("HTTP_IF_NONE_MATCH")

@@ -100,3 +100,8 @@ def test_redirect_keeps_the_query_string(demo):
 def test_post_to_a_simple_page_is_not_allowed(demo):
     status, _, _ = wsgi_get(application, "/simple/demo-pkg/", method="POST")
     assert status == 405
+
+
+def test_simple_pages_forbid_scripts_and_framing(demo):
+    _, headers, _ = wsgi_get(fast_only, "/simple/demo-pkg/")
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
