@@ -106,6 +106,15 @@ else:
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared by every web process (rate-limit counters must be), on any database, and across
+# restarts: `warden serve` creates the table; scale-out runs `warden createcachetable`.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "warden_cache",
+    }
+}
+
 STORAGES = {
     "default": {
         "BACKEND": "warden.lib.storage.AtomicFileSystemStorage",
@@ -161,6 +170,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WARDEN_SIGNUP_OPEN = env_bool("WARDEN_SIGNUP_OPEN", True)
 ACCOUNT_ADAPTER = "warden.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "warden.accounts.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

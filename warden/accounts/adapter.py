@@ -1,9 +1,26 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.http import HttpRequest
+
+from warden.accounts.reauth import reauth_is_recent
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Private indexes usually close sign-up and create accounts with `warden user create`.
         return bool(settings.WARDEN_SIGNUP_OPEN)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: object) -> bool:
+        # Every sensitive action asks for the password again unless it was entered within
+        # the re-authentication window: `@require_reauth` views (app="") and allauth's own
+        # email changes (app="allauth.account", which allauth leaves unprotected by
+        # default). When this returns True, allauth additionally checks its own record of
+        # a re-authentication, which is at least as strict as ours.
+        return not reauth_is_recent(self.request)
+
+    def can_delete_email(self, email_address: EmailAddress) -> bool:
+        # The primary address stays: password resets and security notices go there, and an
+        # account without one could never be recovered. Make another verified address
+        # primary first (allauth would let the last address go when login is by username).
+        return not email_address.primary

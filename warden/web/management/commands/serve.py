@@ -44,6 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = bind_parse(options["bind"])
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
         simple_index_ensure()
         env = {**os.environ, "WARDEN_DATA_DIR": str(settings.DATA_DIR),
                "DJANGO_SETTINGS_MODULE": "warden.settings"}
@@ -65,6 +66,9 @@ class Command(BaseCommand):
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(f"Warden is listening on http://{shown}:{port}/ "
                           f"(data in {settings.DATA_DIR})", ending="\n")
+        if not settings.EMAIL_HOST:
+            self.stdout.write(f"Mail is written to files in {settings.EMAIL_FILE_PATH} "
+                              "(set WARDEN_EMAIL_HOST for SMTP)", ending="\n")
         self.stdout.flush()
         stopping = False
 
