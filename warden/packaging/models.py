@@ -154,3 +154,32 @@ class SimplePage(models.Model):
     html_sha256 = models.CharField(max_length=64)
     json_sha256 = models.CharField(max_length=64)
     serial = models.BigIntegerField()
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+class RoleInvitation(models.Model):
+    """An owner's offer of a role. The invitee gets the role only by accepting it, so nobody
+    is made responsible for a project (or shown as its maintainer) without agreeing."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="role_invitations")
+    inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="+")
+    role_name = models.CharField(max_length=16, choices=RoleName)
+    status = models.CharField(max_length=16, choices=InvitationStatus,
+                              default=InvitationStatus.PENDING)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "invitee"],
+                                    condition=Q(status="pending"),
+                                    name="one_pending_invitation_per_invitee"),
+        ]

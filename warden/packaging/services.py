@@ -3,22 +3,34 @@ nothing else writes these tables."""
 
 from __future__ import annotations
 
+import logging
+
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
 from warden.packaging.models import (
+    File,
     JournalEntry,
     ProhibitedName,
     Project,
     Release,
     Role,
     RoleName,
+    UsedFilename,
 )
-from warden.packaging.simple.render import simple_index_refresh
+from warden.packaging.simple.render import (
+    simple_index_refresh,
+    simple_project_refresh,
+    simple_project_unpublish,
+)
 from warden.packaging.upload.errors import UploadError
 from warden.packaging.upload.names import name_confusable_key, name_normalize, name_validate
+
+log = logging.getLogger("warden.packaging")
 
 
 def journal_add(*, project: Project, action: str, version: str = "",
@@ -120,3 +132,176 @@ def release_get_or_create(*, project: Project, meta: Metadata, uploader: User) -
     return release
 
 
+
+
+# --- managing projects: releases, files and the project itself -------------------------------
+#
+# Who may do what, as on PyPI: owners manage collaborators (see `warden.packaging.roles`) and
+# delete the project; owners and maintainers upload, yank and un-yank releases, and delete
+# files and releases. Every change takes the project's row lock, re-checks the actor's role
+# under it, records a journal entry (the new serial) and re-renders the simple page, all in
+# one transaction.
+#
+# A deleted file's bytes are removed from storage after the transaction commits: files are
+# served straight from storage, so bytes left behind would stay downloadable (a file deleted
+# because it leaked a secret must stop being served). Its name stays in UsedFilename forever,
+# so no other file can ever be published under it.
+
+
+class ManageError(Exception):
+    """A refused management action. `message` is shown to the person who asked, so it says
+    what went wrong in their terms."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+MANAGE_ROLES = (RoleName.OWNER, RoleName.MAINTAINER)
+
+
+def project_lock(*, project: Project) -> Project:
+    """The project's row, locked until the transaction ends: changes to one project (and
+    the role checks they depend on) run one at a time. Call inside a transaction."""
+    try:
+        return Project.objects.select_for_update().get(pk=project.pk)
+    except Project.DoesNotExist as exc:
+        raise ManageError(_("The project %(project)s no longer exists.")
+                          % {"project": project.name}) from exc
+
+
+def role_require(*, project: Project, user: User,
+                 role_names: tuple[str, ...] = MANAGE_ROLES) -> Role:
+    """`user`'s role on `project`, which must be one of `role_names`; raises otherwise.
+    Call under `project_lock`, so the answer holds until the change commits."""
+    role = Role.objects.filter(project=project, user=user, role_name__in=role_names).first()
+    if role is None or not user.is_active:
+        raise ManageError(_("You don't have permission to do this on %(project)s.")
+                          % {"project": project.name})
+    return role
+
+
+def _release_locked(*, release: Release, actor: User) -> tuple[Project, Release]:
+    project = project_lock(project=release.project)
+    role_require(project=project, user=actor)
+    try:
+        return project, Release.objects.get(pk=release.pk, project=project)
+    except Release.DoesNotExist as exc:
+        raise ManageError(_("The release %(version)s no longer exists.")
+                          % {"version": release.version}) from exc
+
+
+def _storage_names(files: list[File]) -> list[str]:
+    names = []
+    for file in files:
+        names.append(f"packages/{file.path}")
+        if file.metadata_sha256:
+            names.append(f"packages/{file.path}.metadata")
+    return names
+
+
+def _storage_remove_on_commit(names: list[str]) -> None:
+    """Remove bytes once the rows are gone for good; a rollback leaves them in place."""
+    def remove() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                # Unreferenced bytes are harmless to the index; log them for the operator.
+                log.exception("could not remove %s from storage", name)
+
+    transaction.on_commit(remove)
+
+
+def release_yank(*, release: Release, actor: User, reason: str) -> Release:
+    """PEP 592: installers skip a yanked release unless it is pinned exactly."""
+    reason = reason.strip()
+    with transaction.atomic():
+        project, release = _release_locked(release=release, actor=actor)
+        if release.yanked:
+            raise ManageError(_("Release %(version)s is already yanked.")
+                              % {"version": release.version})
+        release.yanked, release.yanked_reason = True, reason
+        release.save(update_fields=["yanked", "yanked_reason"])
+        release.files.update(yanked=True)
+        journal_add(project=project, action="yank release", version=release.version,
+                    user=actor)
+        simple_project_refresh(project=project)
+    return release
+
+
+def release_unyank(*, release: Release, actor: User) -> Release:
+    with transaction.atomic():
+        project, release = _release_locked(release=release, actor=actor)
+        if not release.yanked:
+            raise ManageError(_("Release %(version)s is not yanked.")
+                              % {"version": release.version})
+        release.yanked, release.yanked_reason = False, ""
+        release.save(update_fields=["yanked", "yanked_reason"])
+        release.files.update(yanked=False)
+        journal_add(project=project, action="unyank release", version=release.version,
+                    user=actor)
+        simple_project_refresh(project=project)
+    return release
+
+
+def file_delete(*, file: File, actor: User) -> None:
+    """Remove one file. Its name stays used: installers and mirrors may have cached its
+    hash under that name, so a different file must never appear there."""
+    with transaction.atomic():
+        project = project_lock(project=file.release.project)
+        role_require(project=project, user=actor)
+        try:
+            file = File.objects.select_related("release").get(pk=file.pk,
+                                                              release__project=project)
+        except File.DoesNotExist as exc:
+            raise ManageError(_("The file %(filename)s no longer exists.")
+                              % {"filename": file.filename}) from exc
+        # Normally recorded at upload; kept here so no path can make a name reusable.
+        UsedFilename.objects.get_or_create(filename=file.filename)
+        file.delete()
+        project.total_size = max(0, project.total_size - file.size)
+        Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
+        journal_add(project=project, action=f"remove file {file.filename}",
+                    version=file.release.version, user=actor)
+        simple_project_refresh(project=project)
+        _storage_remove_on_commit(_storage_names([file]))
+
+
+def release_delete(*, release: Release, actor: User) -> None:
+    """Remove a release and all its files (their names stay used)."""
+    with transaction.atomic():
+        project, release = _release_locked(release=release, actor=actor)
+        files = list(release.files.all())
+        for file in files:
+            UsedFilename.objects.get_or_create(filename=file.filename)
+        release.delete()
+        project.total_size = max(0, project.total_size - sum(f.size for f in files))
+        Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
+        journal_add(project=project, action="remove release", version=release.version,
+                    user=actor)
+        simple_project_refresh(project=project)
+        _storage_remove_on_commit(_storage_names(files))
+
+
+def project_delete(*, project: Project, actor: User, confirm_name: str) -> None:
+    """Remove the project with its roles, invitations, releases and files. Only an owner
+    may, and only by typing its name: a slip of the mouse must not delete a project. The
+    file names stay used, so a project registered later under this name can never serve
+    different bytes under an old file's name."""
+    confirm_name = confirm_name.strip()
+    if confirm_name not in (project.name, project.normalized_name):
+        raise ManageError(_("Type the project's name, %(project)s, to confirm.")
+                          % {"project": project.name})
+    with transaction.atomic():
+        project = project_lock(project=project)
+        role_require(project=project, user=actor, role_names=(RoleName.OWNER,))
+        files = list(File.objects.filter(release__project=project))
+        for file in files:
+            UsedFilename.objects.get_or_create(filename=file.filename)
+        journal_add(project=project, action="remove project", user=actor)
+        normalized_name = project.normalized_name
+        project.delete()
+        simple_project_unpublish(normalized_name=normalized_name)
+        simple_index_refresh()
+        _storage_remove_on_commit(_storage_names(files))
