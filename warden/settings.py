@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "warden.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -124,6 +125,11 @@ STORAGES = {
 }
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves the stylesheet and script from the web processes themselves (no CDN
+# assets, no separate static server in the embedded default). `warden serve` collects them
+# into STATIC_ROOT; finders are the fallback when that has not happened (tests, `migrate`).
+WHITENOISE_USE_FINDERS = True
 
 # Uploads go to disk past this size; our handler hashes while writing.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

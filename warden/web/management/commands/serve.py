@@ -45,6 +45,7 @@ class Command(BaseCommand):
         host, port = bind_parse(options["bind"])
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         simple_index_ensure()
         env = {**os.environ, "WARDEN_DATA_DIR": str(settings.DATA_DIR),
                "DJANGO_SETTINGS_MODULE": "warden.settings"}
