@@ -24,11 +24,11 @@ from django.db.models import (
     When,
 )
 from django.utils.translation import gettext_lazy as _
-from packaging.version import InvalidVersion, Version
 
 from warden.accounts.models import User
 from warden.packaging.models import File, Project, ProjectStatus, Release, Role, RoleName
 from warden.packaging.upload.names import name_normalize
+from warden.packaging.versions import version_key
 
 SEARCH_QUERY_MAX_LENGTH = 200
 
@@ -105,36 +105,10 @@ def project_search(*, query: str) -> QuerySet[Project]:
             .order_by("-exact", "-rank", "name"))
 
 
-def version_key(version: str) -> tuple[int, Version | str]:
-    """Sorts PEP 440 versions by their meaning; anything unparsable sorts first."""
-    try:
-        return (1, Version(version))
-    except InvalidVersion:
-        return (0, version)
-
-
-def is_prerelease(version: str) -> bool:
-    try:
-        return Version(version).is_prerelease
-    except InvalidVersion:
-        return False
-
-
 def releases_newest_first(*, project: Project) -> list[Release]:
     releases = list(project.releases.all())
     releases.sort(key=lambda r: version_key(r.version), reverse=True)
     return releases
-
-
-def release_current(releases: Iterable[Release]) -> Release | None:
-    """The release a project page shows: the highest version that is neither yanked nor a
-    pre-release; failing that the highest that is not yanked; failing that the highest."""
-    ordered = sorted(releases, key=lambda r: version_key(r.version), reverse=True)
-    for candidates in ([r for r in ordered if not r.yanked and not is_prerelease(r.version)],
-                       [r for r in ordered if not r.yanked], ordered):
-        if candidates:
-            return candidates[0]
-    return None
 
 
 def project_maintainers(*, project: Project) -> list[User]:

@@ -15,6 +15,7 @@ from warden.accounts.models import User
 from warden.packaging.models import File, Project, ProjectStatus, Release
 from warden.packaging.services import release_get
 from warden.packaging.upload.names import name_normalize
+from warden.packaging.versions import is_prerelease, release_current
 from warden.web import queries
 from warden.web.readme import readme_render
 
@@ -65,7 +66,7 @@ def _project_page(request: HttpRequest, project: Project, release: Release | Non
         "project": project,
         "release": release,
         "current": current,
-        "releases": [ReleaseRow(r, queries.is_prerelease(r.version)) for r in releases],
+        "releases": [ReleaseRow(r, is_prerelease(r.version)) for r in releases],
         "files": files,
         "quarantined": quarantined,
         "maintainers": queries.project_maintainers(project=project),
@@ -76,7 +77,7 @@ def _project_page(request: HttpRequest, project: Project, release: Release | Non
                                  content_type=release.description_content_type),
             links=queries.project_urls_listed(release),
             classifiers=queries.classifiers_grouped(release.classifiers or []),
-            prerelease=queries.is_prerelease(release.version),
+            prerelease=is_prerelease(release.version),
         )
     return render(request, "web/project.html", context)
 
@@ -87,7 +88,7 @@ def project_detail(request: HttpRequest, name: str) -> HttpResponse:
     if name != project.normalized_name:
         return redirect("project", name=project.normalized_name, permanent=True)
     releases = queries.releases_newest_first(project=project)
-    current = queries.release_current(releases)
+    current = release_current(releases)
     return _project_page(request, project, current, releases, current=current)
 
 
@@ -102,7 +103,7 @@ def release_detail(request: HttpRequest, name: str, version: str) -> HttpRespons
                         permanent=True)
     releases = queries.releases_newest_first(project=project)
     return _project_page(request, project, release, releases,
-                         current=queries.release_current(releases))
+                         current=release_current(releases))
 
 
 @require_safe

@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonRes
 from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_version
-from packaging.version import InvalidVersion, Version
+from packaging.version import InvalidVersion
 
 from warden.packaging.models import File, Project, Release
 from warden.packaging.upload.names import name_normalize
+from warden.packaging.versions import release_current, version_key
 
 
 def _file_json(request: HttpRequest, f: File, release: Release) -> dict[str, Any]:
@@ -61,21 +62,6 @@ def _info(request: HttpRequest, project: Project, release: Release) -> dict[str,
     }
 
 
-def _sort_key(release: Release) -> tuple[int, Version | str]:
-    try:
-        return (1, Version(release.version))
-    except InvalidVersion:
-        return (0, release.version)
-
-
-def _latest(releases: list[Release]) -> Release:
-    """What PyPI calls the project's current release: the highest version that is neither
-    yanked nor a pre-release, falling back to the highest of all."""
-    ordered = sorted(releases, key=_sort_key)
-    stable = [r for r in ordered if not r.yanked and not Version(r.version).is_prerelease]
-    return (stable or [r for r in ordered if not r.yanked] or ordered)[-1]
-
-
 def _project_or_redirect(request: HttpRequest, name: str) -> Project | HttpResponse:
     normalized = name_normalize(name)
     project = Project.objects.filter(normalized_name=normalized).first()
@@ -102,12 +88,13 @@ def project_json(request: HttpRequest, name: str) -> HttpResponse:
     releases = list(found.releases.prefetch_related("files").select_related("project"))
     if not releases:
         return HttpResponseNotFound('{"message": "Not Found"}', content_type="application/json")
-    latest = _latest(releases)
+    latest = release_current(releases)
+    assert latest is not None  # releases is not empty
     payload = {
         "info": _info(request, found, latest),
         "last_serial": found.last_serial,
         "releases": {r.version: [_file_json(request, f, r) for f in r.files.all()]
-                     for r in sorted(releases, key=_sort_key)},
+                     for r in sorted(releases, key=lambda r: version_key(r.version))},
         "urls": [_file_json(request, f, latest) for f in latest.files.all()],
         "vulnerabilities": [],
     }

@@ -16,9 +16,9 @@ from html import escape
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from packaging.version import InvalidVersion, Version
 
 from warden.packaging.models import File, Project, ProjectStatus, SimplePage
+from warden.packaging.versions import version_key
 
 API_VERSION = "1.4"
 INDEX_KEY = ""
@@ -36,13 +36,6 @@ def file_url(file: File) -> str:
 
 def _upload_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _version_key(text: str) -> tuple[int, Version | str]:
-    try:
-        return (1, Version(text))
-    except InvalidVersion:
-        return (0, text)
 
 
 def _status_html(project: Project) -> str:
@@ -63,8 +56,8 @@ def project_render(*, project: Project) -> tuple[bytes, bytes]:
     )
     versions = sorted({f.release.version for f in files} |
                       set(project.releases.values_list("version", flat=True)),
-                      key=_version_key)
-    files.sort(key=lambda f: (_version_key(f.release.version), f.filename))
+                      key=version_key)
+    files.sort(key=lambda f: (version_key(f.release.version), f.filename))
     anchors = []
     json_files = []
     for f in files:
