@@ -125,6 +125,7 @@ STORAGES = {
 }
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves the stylesheet and script from the web processes themselves (no CDN
 # assets, no separate static server in the embedded default). `warden serve` collects them
