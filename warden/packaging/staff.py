@@ -1,0 +1,43 @@
+"""Staff actions on projects. `project_delete` is the owners' path (a role and the typed name);
+staff remove a project they hold no role on, e.g. malware or a squatted name, through here."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from warden.accounts.models import User
+from warden.packaging.models import File, Project, UsedFilename
+from warden.packaging.services import (
+    _storage_names,
+    _storage_remove_on_commit,
+    journal_add,
+    project_lock,
+)
+from warden.packaging.simple.render import simple_index_refresh, simple_project_unpublish
+
+log = logging.getLogger("warden.staff")
+
+
+def project_remove(*, project: Project, staff_user: User) -> None:
+    """Remove `project` with its roles, invitations, releases and files, as `project_delete`
+    does for an owner. The file names stay used (UsedFilename rows are never deleted), so
+    nobody can later publish different bytes under an old file's name."""
+    # The admin already admits staff only; checked here too so no other caller can skip it.
+    if not (staff_user.is_active and staff_user.is_staff):
+        raise PermissionDenied("Only staff can remove a project they have no role on.")
+    with transaction.atomic():
+        project = project_lock(project=project)
+        files = list(File.objects.filter(release__project=project))
+        for file in files:
+            UsedFilename.objects.get_or_create(filename=file.filename)
+        journal_add(project=project, action="remove project (staff)", user=staff_user)
+        normalized_name = project.normalized_name
+        project.delete()  # cascades to roles, invitations, releases and files
+        simple_project_unpublish(normalized_name=normalized_name)
+        simple_index_refresh()
+        _storage_remove_on_commit(_storage_names(files))
+    log.info("staff %s removed project %s (%d file(s))", staff_user.username, normalized_name,
+             len(files))
