@@ -284,6 +284,23 @@ def release_delete(*, release: Release, actor: User) -> None:
         _storage_remove_on_commit(_storage_names(files))
 
 
+def project_purge(*, project: Project, actor: User, action: str) -> list[File]:
+    """Remove a locked project with its roles, invitations, releases and files, for a caller
+    that has already authorized `actor`, inside its transaction. File names stay used (the
+    UsedFilename rows are kept), the simple pages change with the commit, and the bytes go
+    from storage only after it. Returns the removed files."""
+    files = list(File.objects.filter(release__project=project))
+    for file in files:
+        UsedFilename.objects.get_or_create(filename=file.filename)
+    journal_add(project=project, action=action, user=actor)
+    normalized_name = project.normalized_name
+    project.delete()  # cascades to roles, invitations, releases and files
+    simple_project_unpublish(normalized_name=normalized_name)
+    simple_index_refresh()
+    _storage_remove_on_commit(_storage_names(files))
+    return files
+
+
 def project_delete(*, project: Project, actor: User, confirm_name: str) -> None:
     """Remove the project with its roles, invitations, releases and files. Only an owner
     may, and only by typing its name: a slip of the mouse must not delete a project. The
@@ -296,12 +313,4 @@ def project_delete(*, project: Project, actor: User, confirm_name: str) -> None:
     with transaction.atomic():
         project = project_lock(project=project)
         role_require(project=project, user=actor, role_names=(RoleName.OWNER,))
-        files = list(File.objects.filter(release__project=project))
-        for file in files:
-            UsedFilename.objects.get_or_create(filename=file.filename)
-        journal_add(project=project, action="remove project", user=actor)
-        normalized_name = project.normalized_name
-        project.delete()
-        simple_project_unpublish(normalized_name=normalized_name)
-        simple_index_refresh()
-        _storage_remove_on_commit(_storage_names(files))
+        project_purge(project=project, actor=actor, action="remove project")

@@ -9,14 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from warden.accounts.models import User
-from warden.packaging.models import File, Project, UsedFilename
-from warden.packaging.services import (
-    _storage_names,
-    _storage_remove_on_commit,
-    journal_add,
-    project_lock,
-)
-from warden.packaging.simple.render import simple_index_refresh, simple_project_unpublish
+from warden.packaging.models import Project
+from warden.packaging.services import project_lock, project_purge
 
 log = logging.getLogger("warden.staff")
 
@@ -30,14 +24,8 @@ def project_remove(*, project: Project, staff_user: User) -> None:
         raise PermissionDenied("Only staff can remove a project they have no role on.")
     with transaction.atomic():
         project = project_lock(project=project)
-        files = list(File.objects.filter(release__project=project))
-        for file in files:
-            UsedFilename.objects.get_or_create(filename=file.filename)
-        journal_add(project=project, action="remove project (staff)", user=staff_user)
         normalized_name = project.normalized_name
-        project.delete()  # cascades to roles, invitations, releases and files
-        simple_project_unpublish(normalized_name=normalized_name)
-        simple_index_refresh()
-        _storage_remove_on_commit(_storage_names(files))
+        files = project_purge(project=project, actor=staff_user,
+                              action="remove project (staff)")
     log.info("staff %s removed project %s (%d file(s))", staff_user.username, normalized_name,
              len(files))
