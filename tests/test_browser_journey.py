@@ -1,0 +1,127 @@
+"""Issue 3's journey, end to end in a real browser: a person who has never used Warden
+registers, verifies their address, creates an API token on the token page, uploads with
+twine, finds the project, invites a collaborator, yanks a bad release and deletes a file.
+axe-core runs on every page reached."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.browser import assert_accessible
+from tests.clients import twine_upload
+from tests.conftest import Server
+from tests.dists import Dists
+from tests.test_browser_accounts import mail_to
+from tests.test_browser_manage import password_entered_long_ago, person, simple_files
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a journey of many pages 42"
+
+
+def heading(page: Any) -> str:
+    return str(page.get_by_role("heading", level=1).inner_text())
+
+
+def test_a_newcomer_publishes_shares_yanks_and_deletes_in_the_browser(
+        server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
+    username = f"new{secrets.token_hex(4)}"
+    address = f"{username}@example.invalid"
+    collaborator = person(server)
+
+    # Register, and verify the address by the mailed link.
+    page.goto(server.url + "/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Register").click()
+    assert heading(page) == "Create an account"
+    assert_accessible(page)
+    page.get_by_label("Email").fill(address)
+    page.get_by_label("Username").fill(username)
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    assert heading(page) == "Check your email"
+    assert_accessible(page)
+    page.goto(server.url + mail_to(server, address, "/accounts/confirm-email/"))
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("Confirm")).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("button", name="Log out").count() == 1
+    assert_accessible(page)
+
+    # Create a token. Arriving by the mailed link proves the mailbox, not the password,
+    # so the token page asks for the password first.
+    page.get_by_role("link", name="API tokens").click()
+    assert_accessible(page)
+    page.goto(server.url + "/manage/tokens/new/")
+    assert "/accounts/reauthenticate/" in page.url
+    assert_accessible(page)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_label("Description").fill("laptop")
+    page.get_by_role("button", name="Create token").click()
+    assert heading(page) == "Your new API token"
+    assert_accessible(page)
+    token = page.locator("#token-value").inner_text().strip()
+    assert token.startswith("warden-")
+
+    # Upload with twine and that token.
+    dists = make_dists(f"journey-{secrets.token_hex(3)}", "1.0")
+    result = twine_upload(server.url, dists.files, password=token)
+    assert result.returncode == 0, result.describe()
+
+    # Find the project by searching, and open its page.
+    page.goto(server.url + "/")
+    page.locator("#site-search-q").fill(dists.name)
+    with page.expect_navigation():
+        page.locator("#site-search-q").press("Enter")
+    assert_accessible(page)
+    page.get_by_role("link", name=dists.name, exact=True).first.click()
+    assert heading(page).startswith(dists.name)
+    assert dists.wheel.name in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    # Invite a collaborator (the password was entered a moment ago).
+    page.get_by_role("link", name="Your projects").click()
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Manage {dists.name}").click()
+    page.get_by_role("link", name="Collaborators").click()
+    page.locator("#id_invite-username").fill(collaborator)
+    page.get_by_role("button", name="Invite").click()
+    assert f"{collaborator} is invited" in page.locator(".messages").inner_text()
+    assert_accessible(page)
+
+    # Yank the release with a reason.
+    page.get_by_role("link", name="Releases").click()
+    page.get_by_label("Reason for yanking 1.0").fill("Wrong build")
+    page.get_by_role("button", name="Yank 1.0").click()
+    assert "Release 1.0 is yanked." in page.locator(".messages").inner_text()
+    assert_accessible(page)
+    assert {f["yanked"] for f in simple_files(server, dists.name).values()} == {"Wrong build"}
+
+    # Delete the wheel: the password again, then the confirmation.
+    password_entered_long_ago(server, username)
+    page.get_by_role("link", name="1.0", exact=True).click()
+    page.get_by_role("link", name=f"Delete {dists.wheel.name}").click()
+    assert "/accounts/reauthenticate/" in page.url
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("button", name="Delete file").click()
+    assert f"{dists.wheel.name} is deleted." in page.locator(".messages").inner_text()
+    assert_accessible(page)
+    assert set(simple_files(server, dists.name)) == {dists.sdist.name}
+
+    # The project page shows the yank and the remaining file.
+    page.goto(f"{server.url}/project/{dists.name}/1.0/")
+    main = page.locator("main").inner_text()
+    assert "Wrong build" in main and dists.wheel.name not in main
+    assert_accessible(page)
