@@ -33,3 +33,5 @@ def test_choosing_german_translates_the_page_and_sets_lang(server, page):
     page.select_option("#language-select", "de")
     page.get_by_role("button", name="Change").click()
     assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator(".skip-link").inner_text() == "Zum Hauptinhalt springen"
+    assert_accessible(page)
