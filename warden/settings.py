@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from warden.lib.env import ConfigError, env_bool, env_list, env_size, env_str
+from warden.lib.env import ConfigError, env_bool, env_int, env_list, env_size, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "warden.accounts",
+    "warden.audit",
     "warden.packaging",
     "warden.tokens",
     "warden.web",
@@ -139,6 +140,9 @@ FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
 FILE_UPLOAD_HANDLERS = ["warden.packaging.upload.handler.HashingUploadHandler"]
 # Long descriptions (READMEs) arrive as form fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+
+# Audit events keep the client's IP hash and network prefix this long, then lose them.
+WARDEN_AUDIT_IP_RETENTION_DAYS = env_int("WARDEN_AUDIT_IP_RETENTION_DAYS", 90, minimum=1)
 
 WARDEN_MAX_FILE_SIZE = env_size("WARDEN_MAX_FILE_SIZE", 100 * 1024**2)
 WARDEN_MAX_PROJECT_SIZE = env_size("WARDEN_MAX_PROJECT_SIZE", 10 * 1024**3)
