@@ -220,3 +220,12 @@ def test_addresses_are_shown_as_their_network_prefix(address, prefix):
 ])
 def test_user_agents_are_described_as_tool_and_version(header, described):
     assert user_agent_describe(header) == described
+
+
+def test_the_retention_command_erases_expired_ip_data(alice, capsys):
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, request=_request())
+    _raw("UPDATE audit_event SET created = %s WHERE id = %s",
+         [timezone.now() - timedelta(days=400), event.pk])
+    call_command("audit", "retention")
+    assert "Erased the IP data of 1 event(s)." in capsys.readouterr().out
+    assert Event.objects.get(pk=event.pk).ip_prefix == ""

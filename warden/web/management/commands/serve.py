@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from warden.audit.tasks import audit_ip_retention
 from warden.packaging.simple.render import simple_index_ensure
 
 log = logging.getLogger("warden.serve")
@@ -80,8 +81,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         status = 0
+        next_daily = 0.0
         try:
             while not stopping:
+                if not options["no_task_worker"] and time.monotonic() >= next_daily:
+                    # The embedded default's scheduler: daily housekeeping goes to the
+                    # task worker (scale-out runs `warden audit retention` from cron).
+                    audit_ip_retention.enqueue()
+                    next_daily = time.monotonic() + 24 * 3600
                 for role, child in children:
                     code = child.poll()
                     if code is not None:
