@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("warden.packaging.manage.urls")),
     path("manage/tokens/", include("warden.tokens.urls")),
+    path("", include("warden.audit.urls")),
     path("", include("warden.web.urls")),
     path("", include("warden.packaging.urls")),
 ]
