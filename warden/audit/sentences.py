@@ -21,13 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from warden.audit.models import Event
-from warden.audit.services import _commitment
+from warden.audit.services import NO_ADDRESS_COMMITMENT
 from warden.audit.vocabulary import Tag
 from warden.packaging.models import RoleName
 
 # The commitment of an event recorded without any address (a CLI command, a task): its
 # sentence has no "from ..." at all, while an erased address is still mentioned as erased.
-NO_ADDRESS = _commitment("", "")
 
 # `who` is the token that acted ("Token 'ci'"), else the person, else "Someone".
 SENTENCES: Mapping[Tag, Promise] = {
@@ -211,7 +210,7 @@ def event_address(event: Event) -> str:
     after the retention period; "" if it came from no network at all."""
     if event.ip_prefix:
         return event.ip_prefix
-    if event.ip_commitment and event.ip_commitment != NO_ADDRESS:
+    if event.ip_commitment and event.ip_commitment != NO_ADDRESS_COMMITMENT:
         return _("an address no longer kept")
     return ""
 

@@ -50,8 +50,13 @@ def _check_details(value: Any, path: str = "details") -> None:
         raise SecretInEventError(f"{path}: looks like an API token")
 
 
-def _commitment(ip_hash_value: str, ip_prefix_value: str) -> str:
+def ip_commitment_of(ip_hash_value: str, ip_prefix_value: str) -> str:
     return hashlib.sha256(f"{ip_hash_value}|{ip_prefix_value}".encode()).hexdigest()
+
+
+# The commitment of an event recorded without any address (a CLI command), as opposed to
+# one whose address was erased after retention.
+NO_ADDRESS_COMMITMENT = ip_commitment_of("", "")
 
 
 def event_digest(event: Event) -> str:
@@ -126,7 +131,7 @@ def record_event(*, tag: Tag, request: HttpRequest | None = None, actor: User | 
             username=subject.get_username() if subject else "",
             project_id=project.pk if project is not None else None, project_name=name,
             version=version, filename=filename, ip_hash=hashed, ip_prefix=prefix,
-            ip_commitment=_commitment(hashed, prefix),
+            ip_commitment=ip_commitment_of(hashed, prefix),
             user_agent=user_agent_describe(agent), details=payload,
         )
         event.hash = event_digest(event)
@@ -168,7 +173,7 @@ def _chain_check(chain: str, head: ChainHead | None) -> ChainBreak | None:
         if event_digest(event) != event.hash:
             return ChainBreak(chain, event.seq, "the event was changed after it was recorded")
         if (event.ip_hash or event.ip_prefix) and \
-                _commitment(event.ip_hash, event.ip_prefix) != event.ip_commitment:
+                ip_commitment_of(event.ip_hash, event.ip_prefix) != event.ip_commitment:
             return ChainBreak(chain, event.seq, "the event's IP data was changed")
         previous, expected_seq = event.hash, expected_seq + 1
     if head is None:
