@@ -25,8 +25,8 @@ from warden.audit.services import NO_ADDRESS_COMMITMENT
 from warden.audit.vocabulary import Tag
 from warden.packaging.models import RoleName
 
-# The commitment of an event recorded without any address (a CLI command, a task): its
-# sentence has no "from ..." at all, while an erased address is still mentioned as erased.
+# An event recorded without any address (a CLI command, a task) has no "from ..." in its
+# sentence at all, while an erased address is still mentioned as erased.
 
 # `who` is the token that acted ("Token 'ci'"), else the person, else "Someone".
 SENTENCES: Mapping[Tag, Promise] = {
