@@ -1,9 +1,13 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.http import HttpRequest
 
+from warden.accounts.models import User
 from warden.accounts.reauth import reauth_is_recent
+from warden.audit.receivers import password_reset_requested
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -24,3 +28,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # account without one could never be recovered. Make another verified address
         # primary first (allauth would let the last address go when login is by username).
         return not email_address.primary
+
+    def send_password_reset_mail(self, user: User, email: str,  # type: ignore[override]
+                                 context: dict[str, Any]) -> None:
+        # Recorded here, the one place that knows the address belongs to an account (the
+        # form answers alike for unknown addresses, so nobody learns which ones exist).
+        password_reset_requested(request=context.get("request") or self.request, user=user,
+                                 email=email)
+        super().send_password_reset_mail(user, email, context)

@@ -47,7 +47,7 @@ class WardenUserAdmin(UserAdmin):  # type: ignore[type-arg]
         disabled = tokens = 0
         for user in queryset.filter(is_active=True):
             try:
-                tokens += user_disable(user=user, staff_user=staff_user)
+                tokens += user_disable(user=user, staff_user=staff_user, request=request)
             except StaffActionError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:

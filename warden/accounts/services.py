@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from warden.accounts.models import User
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
 from warden.tokens.models import Token
 from warden.tokens.services import token_revoke
 
@@ -25,7 +27,7 @@ class StaffActionError(Exception):
         self.message = message
 
 
-def user_disable(*, user: User, staff_user: User) -> int:
+def user_disable(*, user: User, staff_user: User, request: HttpRequest | None = None) -> int:
     """Disable `user`: they can no longer log in, their open sessions stop working (Django
     refuses inactive users when it loads a session) and every live token is revoked. Returns
     the number of tokens revoked."""
@@ -39,7 +41,9 @@ def user_disable(*, user: User, staff_user: User) -> int:
         # means re-enabling the account does not silently bring them back.
         live = list(Token.objects.filter(user=user, revoked__isnull=True))
         for token in live:
-            token_revoke(token=token)
+            token_revoke(token=token, actor=staff_user, request=request)
+        record_event(tag=Tag.STAFF_USER_DISABLED, request=request, actor=staff_user,
+                     user=user, details={"tokens_revoked": len(live)})
     log.info("staff %s disabled user %s and revoked %d token(s)", staff_user.username,
              user.username, len(live))
     return len(live)
@@ -60,6 +64,8 @@ def user_force_password_reset(*, user: User, staff_user: User, request: HttpRequ
     with transaction.atomic():
         user.set_unusable_password()
         user.save(update_fields=["password"])
+        record_event(tag=Tag.STAFF_USER_PASSWORD_RESET_FORCED, request=request,
+                     actor=staff_user, user=user)
     # Only now: the reset link's key is derived from the password hash, so the form must load
     # the user after the change, or the key it mails would already be invalid.
     form = ResetPasswordForm(data={"email": user.email})

@@ -55,7 +55,8 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
         count = 0
         for project in queryset:
             prohibited_name_add(name=project.name,
-                                reason=f"prohibited by {staff_user.username} from the admin")
+                                reason=f"prohibited by {staff_user.username} from the admin",
+                                staff_user=staff_user, request=request)
             count += 1
         self.message_user(request, ngettext(
             "Prohibited %(count)d name. Existing projects keep it; nobody can register it "
@@ -81,7 +82,7 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
         staff_user = _staff(request)
         names = []
         for project in queryset:
-            project_remove(project=project, staff_user=staff_user)
+            project_remove(project=project, staff_user=staff_user, request=request)
             names.append(project.name)
         self.message_user(request, ngettext(
             "Removed %(count)d project: %(names)s. Its file names can never be used again.",
@@ -112,6 +113,7 @@ class ProhibitedNameAdmin(admin.ModelAdmin[ProhibitedName]):
     def save_model(self, request: HttpRequest, obj: ProhibitedName, form: Any,
                    change: bool) -> None:
         # Through the service, which normalizes the name and computes its look-alike key.
-        saved = prohibited_name_add(name=obj.normalized_name, reason=obj.reason)
+        saved = prohibited_name_add(name=obj.normalized_name, reason=obj.reason,
+                                    staff_user=_staff(request), request=request)
         obj.pk, obj.normalized_name = saved.pk, saved.normalized_name
         obj.confusable_key, obj.created = saved.confusable_key, saved.created

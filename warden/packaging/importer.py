@@ -95,4 +95,5 @@ def import_file(*, path: Path, owner: User) -> UploadResult:
     project = Project.objects.filter(normalized_name=name_normalize(meta.name)).first()
     return file_publish(user=owner, project=project, meta=meta, dist=dist, filename=filename,
                         source=path, size=path.stat().st_size, digests=_digests(path),
-                        uploaded_via="warden-import", check_form_against_file=False)
+                        uploaded_via="warden-import", via="warden import",
+                        check_form_against_file=False)

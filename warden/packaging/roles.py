@@ -15,9 +15,12 @@ project's simple page in the same transaction.
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from warden.accounts.models import User
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
 from warden.packaging.models import (
     InvitationStatus,
     Project,
@@ -42,7 +45,7 @@ def _journal(*, project: Project, action: str, actor: User) -> None:
 
 
 def role_invite(*, project: Project, inviter: User, invitee_username: str,
-                role_name: str) -> RoleInvitation:
+                role_name: str, request: HttpRequest | None = None) -> RoleInvitation:
     """An owner invites a user, by username, to take `role_name` on the project."""
     _role_name_check(role_name)
     with transaction.atomic():
@@ -63,6 +66,8 @@ def role_invite(*, project: Project, inviter: User, invitee_username: str,
                                                    inviter=inviter, role_name=role_name)
         _journal(project=project, action=f"invite {role_name} {invitee.username}",
                  actor=inviter)
+        record_event(tag=Tag.PROJECT_ROLE_INVITED, request=request, actor=inviter,
+                     user=invitee, project=project, details={"role": role_name})
     return invitation
 
 
@@ -86,7 +91,8 @@ def _invitee_check(*, invitation: RoleInvitation, user: User) -> None:
         raise ManageError(_("This invitation is not addressed to you."))
 
 
-def invitation_accept(*, invitation: RoleInvitation, user: User) -> Role:
+def invitation_accept(*, invitation: RoleInvitation, user: User,
+                      request: HttpRequest | None = None) -> Role:
     with transaction.atomic():
         project, invitation = _invitation_locked(invitation=invitation)
         _invitee_check(invitation=invitation, user=user)
@@ -106,10 +112,14 @@ def invitation_accept(*, invitation: RoleInvitation, user: User) -> Role:
         invitation.save(update_fields=["status"])
         _journal(project=project, action=f"accept {invitation.role_name} {user.username}",
                  actor=user)
+        record_event(tag=Tag.PROJECT_ROLE_ADDED, request=request, actor=user, project=project,
+                     details={"role": invitation.role_name,
+                              "invited_by": invitation.inviter.username})
     return role
 
 
-def invitation_decline(*, invitation: RoleInvitation, user: User) -> None:
+def invitation_decline(*, invitation: RoleInvitation, user: User,
+                       request: HttpRequest | None = None) -> None:
     with transaction.atomic():
         project, invitation = _invitation_locked(invitation=invitation)
         _invitee_check(invitation=invitation, user=user)
@@ -117,9 +127,13 @@ def invitation_decline(*, invitation: RoleInvitation, user: User) -> None:
         invitation.save(update_fields=["status"])
         _journal(project=project, action=f"decline {invitation.role_name} {user.username}",
                  actor=user)
+        record_event(tag=Tag.PROJECT_ROLE_INVITATION_DECLINED, request=request, actor=user,
+                     project=project, details={"role": invitation.role_name,
+                                               "invited_by": invitation.inviter.username})
 
 
-def invitation_revoke(*, invitation: RoleInvitation, actor: User) -> None:
+def invitation_revoke(*, invitation: RoleInvitation, actor: User,
+                      request: HttpRequest | None = None) -> None:
     """An owner withdraws a pending invitation."""
     with transaction.atomic():
         project, invitation = _invitation_locked(invitation=invitation)
@@ -129,6 +143,9 @@ def invitation_revoke(*, invitation: RoleInvitation, actor: User) -> None:
         _journal(project=project,
                  action=f"revoke invitation {invitation.role_name} {invitation.invitee.username}",
                  actor=actor)
+        record_event(tag=Tag.PROJECT_ROLE_INVITATION_REVOKED, request=request, actor=actor,
+                     user=invitation.invitee, project=project,
+                     details={"role": invitation.role_name})
 
 
 def _target_role(*, project: Project, user: User) -> Role:
@@ -150,7 +167,8 @@ def _last_owner_check(*, project: Project, role: Role) -> None:
                           % {"username": role.user.username, "project": project.name})
 
 
-def role_change(*, project: Project, actor: User, user: User, role_name: str) -> Role:
+def role_change(*, project: Project, actor: User, user: User, role_name: str,
+                request: HttpRequest | None = None) -> Role:
     """An owner changes a collaborator's role (their own included)."""
     _role_name_check(role_name)
     with transaction.atomic():
@@ -166,10 +184,13 @@ def role_change(*, project: Project, actor: User, user: User, role_name: str) ->
         role.save(update_fields=["role_name"])
         _journal(project=project, action=f"change {old} {user.username} to {role_name}",
                  actor=actor)
+        record_event(tag=Tag.PROJECT_ROLE_CHANGED, request=request, actor=actor, user=user,
+                     project=project, details={"from": old, "to": role_name})
     return role
 
 
-def role_remove(*, project: Project, actor: User, user: User) -> None:
+def role_remove(*, project: Project, actor: User, user: User,
+                request: HttpRequest | None = None) -> None:
     """Owners remove anyone; anyone may remove themself (leave the project)."""
     with transaction.atomic():
         project = project_lock(project=project)
@@ -182,3 +203,5 @@ def role_remove(*, project: Project, actor: User, user: User) -> None:
         role.delete()
         _journal(project=project, action=f"remove {role.role_name} {user.username}",
                  actor=actor)
+        record_event(tag=Tag.PROJECT_ROLE_REMOVED, request=request, actor=actor, user=user,
+                     project=project, details={"role": role.role_name})

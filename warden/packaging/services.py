@@ -4,14 +4,18 @@ nothing else writes these tables."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
 from warden.packaging.models import (
     File,
     JournalEntry,
@@ -29,6 +33,9 @@ from warden.packaging.simple.render import (
 )
 from warden.packaging.upload.errors import UploadError
 from warden.packaging.upload.names import name_confusable_key, name_normalize, name_validate
+
+if TYPE_CHECKING:
+    from warden.tokens.models import Token
 
 log = logging.getLogger("warden.packaging")
 
@@ -60,15 +67,21 @@ def project_name_check(*, name: str) -> None:
             f"The name {name!r} is too similar to the existing project {similar.name!r}.")
 
 
-def prohibited_name_add(*, name: str, reason: str = "") -> ProhibitedName:
-    prohibited, _ = ProhibitedName.objects.update_or_create(
-        normalized_name=name_normalize(name),
-        defaults={"confusable_key": name_confusable_key(name), "reason": reason})
+def prohibited_name_add(*, name: str, reason: str = "", staff_user: User | None = None,
+                        request: HttpRequest | None = None) -> ProhibitedName:
+    with transaction.atomic():
+        prohibited, _ = ProhibitedName.objects.update_or_create(
+            normalized_name=name_normalize(name),
+            defaults={"confusable_key": name_confusable_key(name), "reason": reason})
+        record_event(tag=Tag.STAFF_NAME_PROHIBITED, request=request, actor=staff_user,
+                     project_name=prohibited.normalized_name, details={"reason": reason})
     return prohibited
 
 
-def project_create(*, name: str, owner: User) -> Project:
-    """A new project owned by `owner`. Call inside a transaction."""
+def project_create(*, name: str, owner: User, token: Token | None = None,
+                   request: HttpRequest | None = None) -> Project:
+    """A new project owned by `owner` (through `token`, on an upload). Call inside a
+    transaction."""
     project_name_check(name=name)
     normalized = name_normalize(name)
     key = name_confusable_key(name)
@@ -82,6 +95,8 @@ def project_create(*, name: str, owner: User) -> Project:
         raise UploadError(f"The name {name!r} is too similar to an existing project.") from exc
     Role.objects.create(project=project, user=owner, role_name=RoleName.OWNER)
     journal_add(project=project, action="create", user=owner)
+    record_event(tag=Tag.PROJECT_CREATED, request=request, actor=owner, token=token,
+                 project=project)
     simple_index_refresh()
     return project
 
@@ -96,7 +111,9 @@ def release_get(*, project: Project, version: str) -> Release | None:
                                   canonical_version=canonicalize_version(version)).first()
 
 
-def release_get_or_create(*, project: Project, meta: Metadata, uploader: User) -> Release:
+def release_get_or_create(*, project: Project, meta: Metadata, uploader: User,
+                          token: Token | None = None,
+                          request: HttpRequest | None = None) -> Release:
     """The release for `meta.version`. The first upload of a release sets its metadata."""
     version = str(meta.version)
     release = release_get(project=project, version=version)
@@ -129,6 +146,8 @@ def release_get_or_create(*, project: Project, meta: Metadata, uploader: User) -
         uploader=uploader,
     )
     journal_add(project=project, action="new release", version=version, user=uploader)
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, request=request, actor=uploader, token=token,
+                 project=project, version=version)
     return release
 
 
@@ -213,7 +232,8 @@ def _storage_remove_on_commit(names: list[str]) -> None:
     transaction.on_commit(remove)
 
 
-def release_yank(*, release: Release, actor: User, reason: str) -> Release:
+def release_yank(*, release: Release, actor: User, reason: str,
+                 request: HttpRequest | None = None) -> Release:
     """PEP 592: installers skip a yanked release unless it is pinned exactly."""
     reason = reason.strip()
     with transaction.atomic():
@@ -226,11 +246,14 @@ def release_yank(*, release: Release, actor: User, reason: str) -> Release:
         release.files.update(yanked=True)
         journal_add(project=project, action="yank release", version=release.version,
                     user=actor)
+        record_event(tag=Tag.PROJECT_RELEASE_YANKED, request=request, actor=actor,
+                     project=project, version=release.version, details={"reason": reason})
         simple_project_refresh(project=project)
     return release
 
 
-def release_unyank(*, release: Release, actor: User) -> Release:
+def release_unyank(*, release: Release, actor: User,
+                   request: HttpRequest | None = None) -> Release:
     with transaction.atomic():
         project, release = _release_locked(release=release, actor=actor)
         if not release.yanked:
@@ -241,11 +264,13 @@ def release_unyank(*, release: Release, actor: User) -> Release:
         release.files.update(yanked=False)
         journal_add(project=project, action="unyank release", version=release.version,
                     user=actor)
+        record_event(tag=Tag.PROJECT_RELEASE_UNYANKED, request=request, actor=actor,
+                     project=project, version=release.version)
         simple_project_refresh(project=project)
     return release
 
 
-def file_delete(*, file: File, actor: User) -> None:
+def file_delete(*, file: File, actor: User, request: HttpRequest | None = None) -> None:
     """Remove one file. Its name stays used: installers and mirrors may have cached its
     hash under that name, so a different file must never appear there."""
     with transaction.atomic():
@@ -264,11 +289,15 @@ def file_delete(*, file: File, actor: User) -> None:
         Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
         journal_add(project=project, action=f"remove file {file.filename}",
                     version=file.release.version, user=actor)
+        record_event(tag=Tag.PROJECT_FILE_REMOVED, request=request, actor=actor,
+                     project=project, version=file.release.version, filename=file.filename,
+                     details={"sha256": file.sha256})
         simple_project_refresh(project=project)
         _storage_remove_on_commit(_storage_names([file]))
 
 
-def release_delete(*, release: Release, actor: User) -> None:
+def release_delete(*, release: Release, actor: User,
+                   request: HttpRequest | None = None) -> None:
     """Remove a release and all its files (their names stay used)."""
     with transaction.atomic():
         project, release = _release_locked(release=release, actor=actor)
@@ -280,11 +309,15 @@ def release_delete(*, release: Release, actor: User) -> None:
         Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
         journal_add(project=project, action="remove release", version=release.version,
                     user=actor)
+        record_event(tag=Tag.PROJECT_RELEASE_REMOVED, request=request, actor=actor,
+                     project=project, version=release.version,
+                     details={"files": sorted(f.filename for f in files)})
         simple_project_refresh(project=project)
         _storage_remove_on_commit(_storage_names(files))
 
 
-def project_purge(*, project: Project, actor: User, action: str) -> list[File]:
+def project_purge(*, project: Project, actor: User, action: str,
+                  request: HttpRequest | None = None) -> list[File]:
     """Remove a locked project with its roles, invitations, releases and files, for a caller
     that has already authorized `actor`, inside its transaction. File names stay used (the
     UsedFilename rows are kept), the simple pages change with the commit, and the bytes go
@@ -293,6 +326,9 @@ def project_purge(*, project: Project, actor: User, action: str) -> list[File]:
     for file in files:
         UsedFilename.objects.get_or_create(filename=file.filename)
     journal_add(project=project, action=action, user=actor)
+    # Before the delete, while the project still has its id. The event outlives it.
+    record_event(tag=Tag.PROJECT_DELETED, request=request, actor=actor, project=project,
+                 details={"files": len(files)})
     normalized_name = project.normalized_name
     project.delete()  # cascades to roles, invitations, releases and files
     simple_project_unpublish(normalized_name=normalized_name)
@@ -301,7 +337,8 @@ def project_purge(*, project: Project, actor: User, action: str) -> list[File]:
     return files
 
 
-def project_delete(*, project: Project, actor: User, confirm_name: str) -> None:
+def project_delete(*, project: Project, actor: User, confirm_name: str,
+                   request: HttpRequest | None = None) -> None:
     """Remove the project with its roles, invitations, releases and files. Only an owner
     may, and only by typing its name: a slip of the mouse must not delete a project. The
     file names stay used, so a project registered later under this name can never serve
@@ -313,4 +350,5 @@ def project_delete(*, project: Project, actor: User, confirm_name: str) -> None:
     with transaction.atomic():
         project = project_lock(project=project)
         role_require(project=project, user=actor, role_names=(RoleName.OWNER,))
-        project_purge(project=project, actor=actor, action="remove project")
+        project_purge(project=project, actor=actor, action="remove project",
+                      request=request)

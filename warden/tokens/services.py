@@ -21,9 +21,12 @@ import pymacaroons
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from warden.accounts.models import User
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
 from warden.packaging.models import Project, Role, RoleName
 from warden.tokens.caveats import (
     Caveat,
@@ -91,8 +94,11 @@ def token_mint(
     projects: Sequence[Project] = (),
     expires: datetime | None = None,
     not_before: datetime | None = None,
+    request: HttpRequest | None = None,
+    via: str = "",
 ) -> tuple[Token, str]:
-    """Create a token for `user`; returns the row and the token, which is shown once."""
+    """Create a token for `user`; returns the row and the token, which is shown once.
+    `via` names the interface when there is no request (the audit event says it)."""
     description = description.strip()
     if not description:
         raise TokenError("A token needs a description.")
@@ -139,11 +145,21 @@ def token_mint(
                                     key=_root_key(token.id), version=pymacaroons.MACAROON_V2)
     for caveat in caveats:
         macaroon.add_first_party_caveat(caveat_serialize(caveat))
-    try:
-        with transaction.atomic():
-            token.save(force_insert=True)
-    except IntegrityError as exc:
-        raise TokenError(f"You already have a live token named {description!r}.") from exc
+    # The event names the token by id and description; its value exists only in the answer.
+    details: dict[str, object] = {
+        "projects": [p.normalized_name for p in projects],
+        "expires": expires.isoformat() if expires is not None else None,
+    }
+    if via:
+        details["via"] = via
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                token.save(force_insert=True)
+        except IntegrityError as exc:
+            raise TokenError(f"You already have a live token named {description!r}.") from exc
+        record_event(tag=Tag.ACCOUNT_TOKEN_CREATED, request=request, token=token,
+                     details=details)
     return token, TOKEN_PREFIX + macaroon.serialize()
 
 
@@ -259,17 +275,38 @@ def token_check_project(*, context: TokenContext, project: Project | None,
         )
 
 
-def token_record_use(*, context: TokenContext, now: datetime) -> None:
-    # One UPDATE, no row lock held for the rest of the request.
-    Token.objects.filter(pk=context.token.pk).update(last_used=now)
+def token_record_use(*, context: TokenContext, now: datetime, request: HttpRequest | None = None,
+                     project: Project | None = None, version: str = "",
+                     filename: str = "") -> None:
+    """Note that the token was used (for `filename` of `project`, on an upload)."""
+    with transaction.atomic():
+        # One UPDATE, no lock held on the token row: concurrent uploads with one token
+        # don't queue on it (the audit event queues only on its own chain's head).
+        Token.objects.filter(pk=context.token.pk).update(last_used=now)
+        record_event(tag=Tag.ACCOUNT_TOKEN_USED, request=request, token=context.token,
+                     project=project, version=version, filename=filename)
 
 
-def token_revoke(*, token: Token, now: datetime | None = None) -> None:
+def token_revoke(*, token: Token, now: datetime | None = None, actor: User | None = None,
+                 request: HttpRequest | None = None, via: str = "") -> None:
     """Revoke `token`; authentication refuses it from the next request on. Idempotent: a
-    token already revoked keeps its original revocation time."""
+    token already revoked keeps its original revocation time (and records nothing).
+    `actor` is who revoked it: its owner, or staff (None: an operator's command)."""
     now = now or timezone.now()
-    Token.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=now)
-    token.refresh_from_db(fields=["revoked"])
+    with transaction.atomic():
+        revoked = Token.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=now)
+        token.refresh_from_db(fields=["revoked"])
+        if not revoked:
+            return
+        details = {"via": via} if via else None
+        owner = token.user
+        # The owner's history shows every revocation of their tokens, whoever did it; one
+        # done by someone else is a staff action and goes on the staff chain too.
+        record_event(tag=Tag.ACCOUNT_TOKEN_REVOKED, request=request, actor=actor,
+                     token=token, user=owner, details=details)
+        if actor is not None and actor.pk != owner.pk:
+            record_event(tag=Tag.STAFF_TOKEN_REVOKED, request=request, actor=actor,
+                         token=token, user=owner, details=details)
 
 
 def token_list(*, user: User) -> QuerySet[Token]:

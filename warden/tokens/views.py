@@ -95,7 +95,8 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
         expires: datetime | None = form.cleaned_data["expires"]
         try:
             token, raw = token_mint(user=user, description=form.cleaned_data["description"],
-                                    projects=[project] if project else [], expires=expires)
+                                    projects=[project] if project else [], expires=expires,
+                                    request=request)
         except TokenError as exc:
             form.add_error(None, exc.message)
         else:
@@ -110,7 +111,7 @@ def token_revoke_view(request: HttpRequest, token_id: uuid.UUID) -> HttpResponse
     token = get_object_or_404(Token, pk=token_id, user=_user(request))
     if request.method == "POST":
         if token.revoked is None:
-            token_revoke(token=token)
+            token_revoke(token=token, actor=_user(request), request=request)
             messages.success(request, _("The token “%(description)s” was revoked; it no "
                                         "longer works.") % {"description": token.description})
         else:

@@ -57,7 +57,7 @@ def role_invite_view(request: HttpRequest, project: Project, role: Role) -> Http
             invitation = roles.role_invite(
                 project=project, inviter=request_user(request),
                 invitee_username=form.cleaned_data["username"],
-                role_name=form.cleaned_data["role_name"])
+                role_name=form.cleaned_data["role_name"], request=request)
         except ManageError as exc:
             form.add_error("username", exc.message)
         else:
@@ -82,7 +82,7 @@ def role_change_view(request: HttpRequest, project: Project, role: Role,
         return _back(project)
     try:
         roles.role_change(project=project, actor=request_user(request), user=target.user,
-                          role_name=form.cleaned_data["role_name"])
+                          role_name=form.cleaned_data["role_name"], request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -113,7 +113,7 @@ def role_remove_view(request: HttpRequest, project: Project, role: Role,
                         cancel=reverse("manage-project-collaborators",
                                        args=[project.normalized_name]))
     try:
-        roles.role_remove(project=project, actor=me, user=target.user)
+        roles.role_remove(project=project, actor=me, user=target.user, request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
         return _back(project)
@@ -133,7 +133,8 @@ def invitation_revoke_view(request: HttpRequest, project: Project, role: Role,
     invitation = get_object_or_404(RoleInvitation, pk=pk, project=project,
                                    status=InvitationStatus.PENDING)
     try:
-        roles.invitation_revoke(invitation=invitation, actor=request_user(request))
+        roles.invitation_revoke(invitation=invitation, actor=request_user(request),
+                                request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
     else:

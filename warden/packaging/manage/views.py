@@ -66,7 +66,8 @@ def _my_invitation(request: HttpRequest, pk: int) -> RoleInvitation:
 def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _my_invitation(request, pk)
     try:
-        roles.invitation_accept(invitation=invitation, user=request_user(request))
+        roles.invitation_accept(invitation=invitation, user=request_user(request),
+                                request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -80,7 +81,8 @@ def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _my_invitation(request, pk)
     try:
-        roles.invitation_decline(invitation=invitation, user=request_user(request))
+        roles.invitation_decline(invitation=invitation, user=request_user(request),
+                                 request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -112,7 +114,7 @@ def release_yank_view(request: HttpRequest, project: Project, role: Role,
         return redirect("manage-project", name=project.normalized_name)
     try:
         release_yank(release=release, actor=request_user(request),
-                     reason=form.cleaned_data["reason"])
+                     reason=form.cleaned_data["reason"], request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -128,7 +130,7 @@ def release_unyank_view(request: HttpRequest, project: Project, role: Role,
                         version: str) -> HttpResponse:
     release = _release(project, version)
     try:
-        release_unyank(release=release, actor=request_user(request))
+        release_unyank(release=release, actor=request_user(request), request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -163,7 +165,7 @@ def file_delete_view(request: HttpRequest, project: Project, role: Role, version
                    "used again, not even for the same bytes."),
             button=_("Delete file"), cancel=back)
     try:
-        file_delete(file=file, actor=request_user(request))
+        file_delete(file=file, actor=request_user(request), request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -187,7 +189,7 @@ def release_delete_view(request: HttpRequest, project: Project, role: Role,
                    "it for those who pinned it, yank it instead."),
             button=_("Delete release"), cancel=back)
     try:
-        release_delete(release=release, actor=request_user(request))
+        release_delete(release=release, actor=request_user(request), request=request)
     except ManageError as exc:
         messages.error(request, exc.message)
         return redirect(back)
@@ -219,7 +221,7 @@ def project_delete_view(request: HttpRequest, project: Project, role: Role) -> H
     if form.is_valid():
         try:
             project_delete(project=project, actor=request_user(request),
-                           confirm_name=form.cleaned_data["confirm_name"])
+                           confirm_name=form.cleaned_data["confirm_name"], request=request)
         except ManageError as exc:
             form.add_error("confirm_name", exc.message)
         else:

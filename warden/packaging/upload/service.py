@@ -21,11 +21,14 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
 from warden.packaging.models import File, PackageType, Project, ProjectStatus, UsedFilename
 from warden.packaging.services import (
     journal_add,
@@ -44,6 +47,7 @@ from warden.packaging.upload.metadata import (
     metadata_parse_file,
 )
 from warden.packaging.upload.names import name_normalize
+from warden.tokens.models import Token
 from warden.tokens.services import TokenContext, token_check_project, token_record_use
 
 log = logging.getLogger("warden.upload")
@@ -131,8 +135,10 @@ def _sdist_check(*, project: Project | None, meta: Metadata, dist: DistFilename)
 
 
 def upload_file(*, context: TokenContext, form: Mapping[str, list[str]],
-                content: UploadedFile, user_agent: str) -> UploadResult:
-    """twine's upload: metadata from the form, checked against the file and the token."""
+                content: UploadedFile, user_agent: str,
+                request: HttpRequest | None = None) -> UploadResult:
+    """twine's upload: metadata from the form, checked against the file and the token.
+    `request` gives the audit events the client's address."""
     meta = metadata_from_form(form)
     filename = Path(content.name or "").name
     if filename != content.name:
@@ -152,10 +158,13 @@ def upload_file(*, context: TokenContext, form: Mapping[str, list[str]],
         user=context.token.user, project=project, meta=meta, dist=dist, filename=filename,
         source=Path(content.temporary_file_path()),  # type: ignore[attr-defined]
         size=content.size or 0, digests=digests, uploaded_via=user_agent,
-        token_id=str(context.token.pk), check_form_against_file=True, authorize=authorize)
+        token=context.token, request=request, check_form_against_file=True,
+        authorize=authorize)
     # Any accepted request is a use, a no-op re-upload included: an owner looking at "last
     # used" after a leak must see every request the token was good for.
-    token_record_use(context=context, now=timezone.now())
+    token_record_use(context=context, now=timezone.now(), request=request,
+                     project=result.file.release.project, version=result.file.release.version,
+                     filename=result.file.filename)
     return result
 
 
@@ -173,12 +182,15 @@ def _sdist_identity_check(*, form: Metadata, pkg_info: Metadata) -> None:
 
 def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: DistFilename,
                  filename: str, source: Path, size: int, digests: Mapping[str, str],
-                 uploaded_via: str, token_id: str = "",
+                 uploaded_via: str, token: Token | None = None,
+                 request: HttpRequest | None = None, via: str = "",
                  check_form_against_file: bool,
                  authorize: Callable[[Project], None] | None = None) -> UploadResult:
     """Validate the archive and commit the file. The caller has authorized `user` for
     `project` (None: the project is new and `user` will own it). If another upload creates
-    the project meanwhile, `authorize` (if given) must admit `user` to it, or raise."""
+    the project meanwhile, `authorize` (if given) must admit `user` to it, or raise.
+    `token` (an upload) or `via` (another interface, e.g. an import) say, with `request`,
+    how the file came in, for the audit events."""
     if size == 0:
         raise UploadError("The file is empty.")
     _status_check(project=project)
@@ -208,7 +220,7 @@ def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: D
     try:
         return _commit(user=user, project=project, meta=meta, dist=dist, filename=filename,
                        path=path, size=size, digests=digests, metadata_sha256=metadata_sha256,
-                       uploaded_via=uploaded_via, token_id=token_id)
+                       uploaded_via=uploaded_via, token=token, request=request, via=via)
     except (IntegrityError, UploadError) as exc:
         current = Project.objects.filter(normalized_name=name_normalize(meta.name)).first()
         if project is None and current is not None:
@@ -219,8 +231,8 @@ def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: D
             return file_publish(
                 user=user, project=current, meta=meta, dist=dist, filename=filename,
                 source=source, size=size, digests=digests, uploaded_via=uploaded_via,
-                token_id=token_id, check_form_against_file=check_form_against_file,
-                authorize=authorize)
+                token=token, request=request, via=via,
+                check_form_against_file=check_form_against_file, authorize=authorize)
         if isinstance(exc, IntegrityError):
             # A concurrent upload of the same filename (or bytes) committed first.
             again = _existing(filename=filename, digests=digests, project=current)
@@ -231,10 +243,11 @@ def file_publish(*, user: User, project: Project | None, meta: Metadata, dist: D
 
 def _commit(*, user: User, project: Project | None, meta: Metadata, dist: DistFilename,
             filename: str, path: str, size: int, digests: Mapping[str, str],
-            metadata_sha256: str | None, uploaded_via: str, token_id: str) -> UploadResult:
+            metadata_sha256: str | None, uploaded_via: str, token: Token | None,
+            request: HttpRequest | None, via: str) -> UploadResult:
     with transaction.atomic():
         if project is None:
-            project = project_create(name=meta.name, owner=user)
+            project = project_create(name=meta.name, owner=user, token=token, request=request)
         else:
             # Serializes uploads to one project so total_size and serials stay exact.
             project = Project.objects.select_for_update().get(pk=project.pk)
@@ -242,19 +255,29 @@ def _commit(*, user: User, project: Project | None, meta: Metadata, dist: DistFi
         _status_check(project=project)
         _project_size_check(project=project, name=project.name, size=size)
         _sdist_check(project=project, meta=meta, dist=dist)
-        release = release_get_or_create(project=project, meta=meta, uploader=user)
+        release = release_get_or_create(project=project, meta=meta, uploader=user, token=token,
+                                        request=request)
         file = File.objects.create(
             release=release, filename=filename, packagetype=dist.packagetype,
             python_version=dist.python_version, requires_python=release.requires_python,
             size=size, sha256=digests["sha256"], blake2_256=digests["blake2_256"],
             md5=digests["md5"], path=path, metadata_sha256=metadata_sha256,
-            uploaded_via=uploaded_via[:100], token_id=token_id,
+            uploaded_via=uploaded_via[:100], token_id=str(token.pk) if token else "",
         )
         UsedFilename.objects.create(filename=filename)
         project.total_size += size
         Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
         journal_add(project=project, action=f"add {dist.packagetype} file {filename}",
                     version=release.version, user=user)
+        # Who published this file, with which token, from where: the question the audit
+        # trail exists to answer. The token by id and description only.
+        details: dict[str, object] = {"packagetype": dist.packagetype, "sha256": file.sha256,
+                                      "size": size}
+        if via:
+            details["via"] = via
+        record_event(tag=Tag.PROJECT_FILE_UPLOADED, request=request, actor=user, token=token,
+                     project=project, version=release.version, filename=filename,
+                     details=details)
         simple_project_refresh(project=project)
     log.info("uploaded %s to %s", filename, project.normalized_name)
     return UploadResult(file=file, created=True)

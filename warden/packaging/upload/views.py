@@ -101,7 +101,8 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
         form = {key: post.getlist(key) for key in post}
         try:
             result = upload_file(context=context, form=form, content=content,
-                                 user_agent=request.headers.get("User-Agent", ""))
+                                 user_agent=request.headers.get("User-Agent", ""),
+                                 request=request)
         except TokenError as exc:
             return _refuse(exc.message, 403)
         except UploadError as exc:

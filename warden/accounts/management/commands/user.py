@@ -9,6 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
 
 
 class Command(BaseCommand):
@@ -40,5 +44,8 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
             user.set_password(password)
-        user.save()
+        with transaction.atomic():
+            user.save()
+            record_event(tag=Tag.ACCOUNT_CREATED, user=user,
+                         details={"via": "warden user create"})
         self.stderr.write(f"Created user {username}.")

@@ -76,7 +76,7 @@ class Command(BaseCommand):
         description = options["description"] or f"cli-{now:%Y%m%dT%H%M%SZ}"
         try:
             token, raw = token_mint(user=user, description=description, projects=projects,
-                                    expires=expires)
+                                    expires=expires, via="warden token create")
         except TokenError as exc:
             raise CommandError(exc.message) from exc
         scope = ", ".join(p.normalized_name for p in projects) or "all of the user's projects"
@@ -113,6 +113,6 @@ class Command(BaseCommand):
             raise CommandError(f"No token with id {token_id}.")
         if token.revoked is not None:
             raise CommandError(f"Token {token_id} was already revoked on {_when(token.revoked)}.")
-        token_revoke(token=token)
+        token_revoke(token=token, via="warden token revoke")
         self.stderr.write(f"Revoked token {token_id} ({token.description!r}) "
                           f"of {token.user.username}.")
