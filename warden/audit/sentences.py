@@ -173,7 +173,10 @@ def _role(details: Any) -> str:
 
 def _words(event: Event) -> dict[str, str]:
     someone = _("Someone")
-    actor = event.actor_username or someone
+    via = _detail(event.details, "via")
+    # No actor: an operator at the command line (the event says which command) or Warden.
+    operator = _("An operator (%(command)s)") % {"command": via} if via else someone
+    actor = event.actor_username or operator
     token = token_name(event) if event.token_id else _("an unnamed token")
     who = _("Token %(token)s") % {"token": token} if event.token_id else actor
     details = event.details

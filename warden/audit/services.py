@@ -102,16 +102,17 @@ def record_event(*, tag: Tag, request: HttpRequest | None = None, actor: User | 
                  project: Project | None = None, project_name: str = "", version: str = "",
                  filename: str = "", details: Mapping[str, Any] | None = None,
                  user_agent: str | None = None) -> Event:
-    """Append one event. `user` is the account the event is about (defaults to the actor);
-    `actor` who did it (defaults to the token's owner); a token that acted is named by id
-    and description, never by its value."""
+    """Append one event. `user` is the account the event is about (defaults to the actor,
+    then to the token's owner); `actor` who did it (None: an operator or the system); a
+    token that acted is named by id and description, never by its value."""
     if not isinstance(tag, Tag):
         raise TypeError(f"{tag!r} is not an audit tag; add it to warden.audit.vocabulary")
     payload = dict(details or {})
     _check_details(payload)
-    if actor is None and token is not None:
-        actor = token.user
-    subject = user if user is not None else actor
+    # No actor means an operator's command (`warden ...`) or the system, never "the token's
+    # owner" by default: a revocation from the command line must not read as the owner's.
+    subject = user if user is not None else (actor if actor is not None else (
+        token.user if token is not None else None))
     name = project.normalized_name if project is not None else project_name
     address = client_ip(request) if request is not None else ""
     agent = user_agent if user_agent is not None else (

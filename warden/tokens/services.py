@@ -158,8 +158,9 @@ def token_mint(
                 token.save(force_insert=True)
         except IntegrityError as exc:
             raise TokenError(f"You already have a live token named {description!r}.") from exc
+        # From the web the user minted it; from `warden token create` an operator did.
         record_event(tag=Tag.ACCOUNT_TOKEN_CREATED, request=request, token=token,
-                     details=details)
+                     actor=None if via else user, user=user, details=details)
     return token, TOKEN_PREFIX + macaroon.serialize()
 
 
@@ -284,7 +285,8 @@ def token_record_use(*, context: TokenContext, now: datetime, request: HttpReque
         # don't queue on it (the audit event queues only on its own chain's head).
         Token.objects.filter(pk=context.token.pk).update(last_used=now)
         record_event(tag=Tag.ACCOUNT_TOKEN_USED, request=request, token=context.token,
-                     project=project, version=version, filename=filename)
+                     actor=context.token.user, project=project, version=version,
+                     filename=filename)
 
 
 def token_revoke(*, token: Token, now: datetime | None = None, actor: User | None = None,

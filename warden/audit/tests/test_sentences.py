@@ -17,7 +17,7 @@ from warden.audit.vocabulary import Tag
 from warden.packaging.models import Project
 from warden.packaging.services import project_create
 from warden.tokens.models import Token
-from warden.tokens.services import token_mint
+from warden.tokens.services import token_mint, token_revoke
 
 TWINE = "twine/7.0.0 pkginfo/1.12 requests/2.32 CPython/3.11.2"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
@@ -182,3 +182,14 @@ def test_a_sentence_reads_in_the_users_language(ci_token: Token, demo: Project) 
     with translation.override("de"):
         assert event_sentence(event) == ("Token „ci“ hat demo-1.0.tar.gz hochgeladen "
                                          "(von 203.0.113.0/24, mit twine 7.0.0)")
+
+
+def test_an_operators_command_is_named_not_blamed_on_the_tokens_owner(db):
+    owner = User.objects.create_user("olive", "olive@example.invalid")
+    token, _ = token_mint(user=owner, description="ci", via="warden token create")
+    token_revoke(token=token, via="warden token revoke")
+    event = Event.objects.filter(tag="account:token:revoked").get()
+    assert event.actor_id is None
+    sentence = str(event_sentence(event))
+    assert sentence.startswith("An operator (warden token revoke)")
+    assert "olive" not in sentence.split(" revoked")[0]

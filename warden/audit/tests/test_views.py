@@ -288,8 +288,8 @@ def test_the_project_management_pages_link_to_the_history(alice: User, demo: Pro
 def recorded(alice: User, bob: User, mallory: User, demo: Project, secret_project: Project,
              ci_token: Token) -> dict[str, Event]:
     return {
-        "upload": record_event(tag=Tag.PROJECT_FILE_UPLOADED, token=ci_token, project=demo,
-                               version="1.0", filename="demo-1.0.tar.gz",
+        "upload": record_event(tag=Tag.PROJECT_FILE_UPLOADED, token=ci_token, actor=alice,
+                               project=demo, version="1.0", filename="demo-1.0.tar.gz",
                                request=from_address("203.0.113.7", TWINE)),
         "failure": record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, user=bob,
                                 request=from_address("198.51.100.23")),
