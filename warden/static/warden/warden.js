@@ -9,3 +9,10 @@ document.addEventListener("click", async (event) => {
   const status = document.getElementById(button.dataset.copyStatus);
   if (status) status.textContent = button.dataset.copiedText || "Copied";
 });
+
+// Times on pages are shown in this browser's time zone (see TimeZoneMiddleware).
+(() => {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone || document.cookie.split("; ").includes("warden_tz=" + encodeURIComponent(zone))) return;
+  document.cookie = "warden_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+})();
