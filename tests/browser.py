@@ -8,6 +8,7 @@ the page's Content-Security-Policy does not apply to, so the policy stays as use
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,53 @@ def assert_accessible(page: Any) -> None:
                     "nodes": [n["target"] for n in v["nodes"]][:5]} for v in violations]
         pytest.fail(f"axe found WCAG 2.1 AA violations on {page.url}:\n"
                     + json.dumps(summary, indent=2))
+
+
+# Personas for browser tests: users made on the running server, logged in through its pages.
+PASSWORD = "correct horse battery staple"
+
+
+def person(server: Any, *, prefix: str = "u", staff: bool = False,
+           superuser: bool = False) -> str:
+    """A new user with PASSWORD and a verified address; returns the username."""
+    username = f"{prefix}{secrets.token_hex(4)}"
+    server.warden("user", "create", username, "--email", f"{username}@example.invalid",
+                  "--no-password")
+    server.shell(
+        "from warden.accounts.models import User\n"
+        "from allauth.account.models import EmailAddress\n"
+        f"u = User.objects.get(username={username!r})\n"
+        f"u.set_password({PASSWORD!r})\n"
+        f"u.is_staff = {staff!r}\n"
+        f"u.is_superuser = {superuser!r}\n"
+        "u.save()\n"
+        "EmailAddress.objects.update_or_create(user=u, email=u.email,"
+        " defaults={'verified': True, 'primary': True})\n"
+    )
+    return username
+
+
+def log_in(server: Any, page: Any, username: str, next_url: str = "/") -> None:
+    """Logs in through the real login page (checked by axe on the way)."""
+    page.goto(f"{server.url}/accounts/login/?next={next_url}")
+    assert_accessible(page)
+    page.locator("#id_login").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def password_entered_long_ago(server: Any, username: str) -> None:
+    """Ages the record of the user's last password entry in all their sessions by an hour,
+    so the next sensitive action asks for the password again."""
+    server.shell(
+        "from django.contrib.sessions.models import Session\n"
+        "from warden.accounts.models import User\n"
+        f"pk = str(User.objects.get(username={username!r}).pk)\n"
+        "for s in Session.objects.all():\n"
+        "    d = s.get_decoded()\n"
+        "    if d.get('_auth_user_id') == pk:\n"
+        "        for r in d.get('account_authentication_methods', []):\n"
+        "            r['at'] -= 3600\n"
+        "        Session.objects.save(s.session_key, d, s.expire_date)\n"
+    )

@@ -13,33 +13,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, log_in, person
 from tests.clients import twine_upload
 from tests.conftest import Server
 from tests.dists import Dists
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 
 
-def person(server: Server, *, staff: bool = False) -> str:
-    """A new user with a password and a verified address; returns the username."""
-    username = f"au{secrets.token_hex(4)}"
-    server.warden("user", "create", username, "--email", f"{username}@example.invalid",
-                  "--no-password")
-    server.shell(
-        "from warden.accounts.models import User\n"
-        "from allauth.account.models import EmailAddress\n"
-        f"u = User.objects.get(username={username!r})\n"
-        f"u.set_password({PASSWORD!r})\n"
-        f"u.is_staff = {staff!r}\n"
-        "u.save()\n"
-        "EmailAddress.objects.update_or_create(user=u, email=u.email,"
-        " defaults={'verified': True, 'primary': True})\n"
-    )
-    return username
 
 
 def failed_login_recorded(server: Server, username: str, address: str) -> None:
@@ -65,12 +48,6 @@ def published(server: Server, owner: str, make_dists: Callable[..., Dists]) -> D
     return dists
 
 
-def log_in(server: Server, page: Any, username: str, next_url: str) -> None:
-    page.goto(f"{server.url}/accounts/login/?next={next_url}")
-    page.locator("#id_login").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
 def main_text(page: Any) -> str:
@@ -79,7 +56,7 @@ def main_text(page: Any) -> str:
 
 def test_a_user_reads_their_security_history_and_filters_it(
         server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, stranger = person(server), person(server)
+    owner, stranger = person(server, prefix="au"), person(server, prefix="au")
     dists = published(server, owner, make_dists)
     failed_login_recorded(server, owner, "198.51.100.23")
     failed_login_recorded(server, stranger, "192.0.2.44")
@@ -111,7 +88,7 @@ def test_a_user_reads_their_security_history_and_filters_it(
 
 def test_a_maintainer_sees_which_token_uploaded_each_file_and_a_stranger_sees_nothing(
         server: Server, page: Any, browser: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, stranger = person(server), person(server)
+    owner, stranger = person(server, prefix="au"), person(server, prefix="au")
     dists = published(server, owner, make_dists)
 
     log_in(server, page, owner, f"/manage/project/{dists.name}/")
@@ -145,7 +122,7 @@ def test_a_maintainer_sees_which_token_uploaded_each_file_and_a_stranger_sees_no
 
 def test_staff_search_events_by_user_and_kind_and_export_them(
         server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, admin = person(server), person(server, staff=True)
+    owner, admin = person(server, prefix="au"), person(server, prefix="au", staff=True)
     dists = published(server, owner, make_dists)
     failed_login_recorded(server, owner, "198.51.100.23")
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, password_entered_long_ago, person
 from tests.clients import twine_upload
 from tests.conftest import Server
 from tests.dists import Dists
 from tests.test_browser_accounts import mail_to
-from tests.test_browser_manage import password_entered_long_ago, person, simple_files
+from tests.test_browser_manage import simple_files
 
 pytestmark = pytest.mark.e2e
 

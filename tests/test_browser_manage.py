@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser import assert_accessible
+from tests.browser import PASSWORD, assert_accessible, log_in, password_entered_long_ago, person
 from tests.clients import twine_upload
 from tests.conftest import Server
 from tests.dists import Dists
@@ -20,24 +20,8 @@ from tests.index import SIMPLE_JSON
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 
 
-def person(server: Server) -> str:
-    """A new user with a password and a verified address; returns the username."""
-    username = f"mg{secrets.token_hex(4)}"
-    server.warden("user", "create", username, "--email", f"{username}@example.invalid",
-                  "--no-password")
-    server.shell(
-        "from warden.accounts.models import User\n"
-        "from allauth.account.models import EmailAddress\n"
-        f"u = User.objects.get(username={username!r})\n"
-        f"u.set_password({PASSWORD!r})\n"
-        "u.save()\n"
-        "EmailAddress.objects.update_or_create(user=u, email=u.email,"
-        " defaults={'verified': True, 'primary': True})\n"
-    )
-    return username
 
 
 def published(server: Server, owner: str, make_dists: Callable[..., Dists]) -> Dists:
@@ -49,29 +33,8 @@ def published(server: Server, owner: str, make_dists: Callable[..., Dists]) -> D
     return dists
 
 
-def log_in(server: Server, page: Any, username: str, next_url: str) -> None:
-    page.goto(f"{server.url}/accounts/login/?next={next_url}")
-    assert_accessible(page)
-    page.locator("#id_login").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
-def password_entered_long_ago(server: Server, username: str) -> None:
-    """Ages the user's record of entering the password by an hour in all their sessions,
-    so the next sensitive action asks for it again."""
-    server.shell(
-        "from django.contrib.sessions.models import Session\n"
-        "from warden.accounts.models import User\n"
-        f"pk = str(User.objects.get(username={username!r}).pk)\n"
-        "for s in Session.objects.all():\n"
-        "    d = s.get_decoded()\n"
-        "    if d.get('_auth_user_id') == pk:\n"
-        "        for r in d.get('account_authentication_methods', []):\n"
-        "            r['at'] -= 3600\n"
-        "        Session.objects.save(s.session_key, d, s.expire_date)\n"
-    )
 
 
 def focused(page: Any) -> dict[str, str]:
@@ -107,7 +70,7 @@ def simple_files(server: Server, name: str) -> dict[str, Any]:
 
 def test_owner_invites_a_collaborator_who_accepts_then_yanks_and_deletes_a_file(
         server: Server, page: Any, browser: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, helper = person(server), person(server)
+    owner, helper = person(server, prefix="mg"), person(server, prefix="mg")
     dists = published(server, owner, make_dists)
     name = dists.name
 
@@ -195,7 +158,7 @@ def test_owner_invites_a_collaborator_who_accepts_then_yanks_and_deletes_a_file(
 
 def test_deleting_a_project_needs_its_exact_name_and_frees_nothing(
         server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
-    owner = person(server)
+    owner = person(server, prefix="mg")
     dists = published(server, owner, make_dists)
     log_in(server, page, owner, f"/manage/project/{dists.name}/settings/")
     assert_accessible(page)

@@ -4,59 +4,20 @@ admin as staff see it. axe runs on every page reached."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import pytest
 
-from tests.browser import assert_accessible
+from tests.browser import PASSWORD, assert_accessible, log_in, password_entered_long_ago, person
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 
 
-def person(server: Any, *, staff: bool = False) -> str:
-    """A new user with a password and a verified address; returns the username."""
-    username = f"tok{secrets.token_hex(4)}"
-    server.warden("user", "create", username, "--email", f"{username}@example.invalid",
-                  "--no-password")
-    server.shell(
-        "from warden.accounts.models import User\n"
-        "from allauth.account.models import EmailAddress\n"
-        f"u = User.objects.get(username={username!r})\n"
-        f"u.set_password({PASSWORD!r})\n"
-        f"u.is_staff = u.is_superuser = {staff!r}\n"
-        "u.save()\n"
-        "EmailAddress.objects.update_or_create(user=u, email=u.email,"
-        " defaults={'verified': True, 'primary': True})\n"
-    )
-    return username
 
 
-def log_in(server: Any, page: Any, username: str, next_url: str = "/") -> None:
-    page.goto(f"{server.url}/accounts/login/?next={next_url}")
-    assert_accessible(page)
-    page.locator("#id_login").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
-def password_entered_long_ago(server: Any, username: str) -> None:
-    """Ages the record of the user's last password entry in their sessions by an hour, as if
-    they had logged in long ago, so the next sensitive action asks for it again."""
-    server.shell(
-        "from django.contrib.sessions.models import Session\n"
-        "from warden.accounts.models import User\n"
-        f"pk = str(User.objects.get(username={username!r}).pk)\n"
-        "for s in Session.objects.all():\n"
-        "    d = s.get_decoded()\n"
-        "    if d.get('_auth_user_id') == pk:\n"
-        "        for r in d.get('account_authentication_methods', []):\n"
-        "            r['at'] -= 3600\n"
-        "        Session.objects.save(s.session_key, d, s.expire_date)\n"
-    )
 
 
 def token_check(server: Any, raw: str) -> str:
@@ -80,7 +41,7 @@ def tab_to(page: Any, name: str, limit: int = 60) -> None:
 
 
 def test_create_a_token_see_it_once_and_revoke_it(server: Any, page: Any) -> None:
-    username = person(server)
+    username = person(server, prefix="tok")
     log_in(server, page, username)
     password_entered_long_ago(server, username)
 
@@ -132,7 +93,7 @@ def test_create_a_token_see_it_once_and_revoke_it(server: Any, page: Any) -> Non
 
 
 def test_staff_reach_the_admin_through_the_login_page(server: Any, page: Any) -> None:
-    username = person(server, staff=True)
+    username = person(server, prefix="tok", staff=True, superuser=True)
     log_in(server, page, username, next_url="/admin/")
 
     assert page.url == server.url + "/admin/"
@@ -153,14 +114,14 @@ def test_staff_reach_the_admin_through_the_login_page(server: Any, page: Any) ->
     "/admin/packaging/prohibitedname/",
 ])
 def test_other_admin_pages_pass_axe(server: Any, page: Any, path: str) -> None:
-    username = person(server, staff=True)
+    username = person(server, prefix="tok", staff=True, superuser=True)
     log_in(server, page, username, next_url=path)
     assert page.url == server.url + path
     assert_accessible(page)
 
 
 def test_the_copy_button_copies_the_token_by_keyboard(server: Any, page: Any) -> None:
-    username = person(server)
+    username = person(server, prefix="tok")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
     log_in(server, page, username)
     page.goto(server.url + "/manage/tokens/new/")
