@@ -145,3 +145,27 @@ def _no_secrets_in_audit_events(request: pytest.FixtureRequest,
     found = _secrets_in_events(minted)
     if found:
         pytest.fail("Secrets in audit events:\n" + "\n".join(found), pytrace=False)
+
+
+# The shared personas (DESIGN.md): alice owns projects, bob maintains them, mallory is a
+# stranger. Test packages that need more of them (passwords, verified addresses) override
+# these in their own conftest.
+@pytest.fixture
+def alice(db: None) -> Any:
+    from warden.accounts.models import User
+
+    return User.objects.create_user(username="alice", email="alice@example.invalid")
+
+
+@pytest.fixture
+def bob(db: None) -> Any:
+    from warden.accounts.models import User
+
+    return User.objects.create_user(username="bob", email="bob@example.invalid")
+
+
+@pytest.fixture
+def mallory(db: None) -> Any:
+    from warden.accounts.models import User
+
+    return User.objects.create_user(username="mallory", email="mallory@example.invalid")

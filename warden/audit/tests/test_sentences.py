@@ -28,16 +28,6 @@ def request_from(address: str, agent: str) -> object:
 
 
 @pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user(username="alice", email="alice@example.org")
-
-
-@pytest.fixture
-def bob(db: None) -> User:
-    return User.objects.create_user(username="bob", email="bob@example.org")
-
-
-@pytest.fixture
 def demo(alice: User) -> Project:
     return project_create(name="demo", owner=alice)
 

@@ -57,21 +57,6 @@ def streamed(response: HttpResponseBase) -> str:
 
 
 @pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user(username="alice", email="alice@example.org")
-
-
-@pytest.fixture
-def bob(db: None) -> User:
-    return User.objects.create_user(username="bob", email="bob@example.org")
-
-
-@pytest.fixture
-def mallory(db: None) -> User:
-    return User.objects.create_user(username="mallory", email="mallory@example.org")
-
-
-@pytest.fixture
 def staff(db: None) -> User:
     return User.objects.create_user(username="sam", email="sam@example.org", is_staff=True)
 

@@ -69,21 +69,6 @@ Upload = Callable[..., HttpResponse]
 
 
 @pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user(username="alice", email="alice@example.org")
-
-
-@pytest.fixture
-def bob(db: None) -> User:
-    return User.objects.create_user(username="bob", email="bob@example.org")
-
-
-@pytest.fixture
-def mallory(db: None) -> User:
-    return User.objects.create_user(username="mallory", email="mallory@example.org")
-
-
-@pytest.fixture
 def demo(alice: User, bob: User) -> Project:
     """alice's project, created the way the first upload creates it; bob maintains it."""
     project = project_create(name="demo", owner=alice)

@@ -16,16 +16,6 @@ def project_create(name: str) -> Project:
 
 
 @pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user(username="alice", email="alice@example.org")
-
-
-@pytest.fixture
-def mallory(db: None) -> User:
-    return User.objects.create_user(username="mallory", email="mallory@example.org")
-
-
-@pytest.fixture
 def demo(alice: User) -> Project:
     project = project_create("demo")
     Role.objects.create(project=project, user=alice, role_name=RoleName.OWNER)

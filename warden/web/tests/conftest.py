@@ -17,21 +17,6 @@ from warden.packaging.models import File, Project, Release, Role
 from warden.packaging.upload.names import name_confusable_key, name_normalize
 
 
-@pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user("alice", "alice@example.invalid")
-
-
-@pytest.fixture
-def bob(db: None) -> User:
-    return User.objects.create_user("bob", "bob@example.invalid")
-
-
-@pytest.fixture
-def mallory(db: None) -> User:
-    return User.objects.create_user("mallory", "mallory@example.invalid")
-
-
 def add_release(project: Project, version: str, *, files: tuple[str, ...] = (),
                 **metadata: Any) -> Release:
     release = Release.objects.create(project=project, version=version,

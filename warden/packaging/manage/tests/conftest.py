@@ -25,7 +25,7 @@ from warden.packaging.tests.conftest import Upload
 PASSWORD = "correct horse battery staple"
 
 # The packaging tests' personas, storage isolation, distributions and upload client.
-alice, bob, mallory, demo = packaging.alice, packaging.bob, packaging.mallory, packaging.demo
+demo = packaging.demo  # alice, bob and mallory come from the root conftest
 alice_token, upload = packaging.alice_token, packaging.upload
 storage_dir, upload_temp_dir = packaging.storage_dir, packaging.upload_temp_dir
 dist_dir, make_wheel, make_sdist = packaging.dist_dir, packaging.make_wheel, packaging.make_sdist
