@@ -24,7 +24,7 @@ from warden.packaging.tests.conftest import Upload
 
 PASSWORD = "correct horse battery staple"
 
-# The packaging tests' personas, storage isolation, distributions and upload client.
+# The packaging tests' project, token, storage isolation, distributions and upload client.
 demo = packaging.demo  # alice, bob and mallory come from the root conftest
 alice_token, upload = packaging.alice_token, packaging.upload
 storage_dir, upload_temp_dir = packaging.storage_dir, packaging.upload_temp_dir
