@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "warden.accounts",
     "warden.audit",
     "warden.packaging",
@@ -206,6 +207,26 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+
+# Two-factor authentication (allauth's `mfa`; the rules are ours: warden.accounts.twofactor).
+# Required by default to manage projects, create tokens and upload; staff always need it.
+WARDEN_REQUIRE_2FA = env_bool("WARDEN_REQUIRE_2FA", True)
+# Encrypts TOTP secrets (and pending recovery codes) at rest. It lives in the configuration,
+# never in the database, so a stolen database alone yields no usable TOTP secret. Unset, it
+# is derived from the secret key.
+WARDEN_2FA_KEY = env_str("WARDEN_2FA_KEY")
+if WARDEN_2FA_KEY is not None and len(WARDEN_2FA_KEY) < 32:
+    raise ConfigError("WARDEN_2FA_KEY must be at least 32 characters.")
+# WebAuthn binds every key to this host name: it must be the host people type in the
+# browser (or a parent domain of it). It cannot change later without re-registering keys.
+WARDEN_WEBAUTHN_RP_ID = env_str("WARDEN_WEBAUTHN_RP_ID", "localhost") or "localhost"
+WARDEN_WEBAUTHN_RP_NAME = env_str("WARDEN_WEBAUTHN_RP_NAME", "Warden") or "Warden"
+MFA_ADAPTER = "warden.accounts.twofactor.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = WARDEN_WEBAUTHN_RP_NAME
+# The half-logged-in state between the password and the second factor lasts this long.
+ACCOUNT_LOGIN_TIMEOUT = 300
 
 # Mail: SMTP when configured; otherwise written to files in the data dir (the embedded
 # default has no mail server), and `warden serve` says where.

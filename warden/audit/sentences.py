@@ -45,6 +45,11 @@ SENTENCES: Mapping[Tag, Promise] = {
         "%(who)s made %(email)s the primary email address"),
     Tag.ACCOUNT_TWO_FACTOR_ADDED: gettext_lazy("%(who)s added %(method)s"),
     Tag.ACCOUNT_TWO_FACTOR_REMOVED: gettext_lazy("%(who)s removed %(method)s"),
+    Tag.ACCOUNT_TWO_FACTOR_FAILURE: gettext_lazy("Failed second-factor attempt"),
+    Tag.ACCOUNT_RECOVERY_CODES_REGENERATED: gettext_lazy(
+        "%(who)s generated a new set of recovery codes"),
+    Tag.ACCOUNT_RECOVERY_CODE_USED: gettext_lazy(
+        "%(who)s used a recovery code (%(remaining)s left)"),
     Tag.ACCOUNT_TOKEN_CREATED: gettext_lazy("%(actor)s created the API token %(token)s"),
     Tag.ACCOUNT_TOKEN_USED: gettext_lazy("%(who)s was used"),
     Tag.ACCOUNT_TOKEN_REVOKED: gettext_lazy("%(actor)s revoked the API token %(token)s"),
@@ -106,6 +111,9 @@ LABELS: Mapping[Tag, Promise] = {
     Tag.ACCOUNT_EMAIL_PRIMARY_CHANGED: gettext_lazy("Primary email address changed"),
     Tag.ACCOUNT_TWO_FACTOR_ADDED: gettext_lazy("Two-factor authentication added"),
     Tag.ACCOUNT_TWO_FACTOR_REMOVED: gettext_lazy("Two-factor authentication removed"),
+    Tag.ACCOUNT_TWO_FACTOR_FAILURE: gettext_lazy("Failed second factor"),
+    Tag.ACCOUNT_RECOVERY_CODES_REGENERATED: gettext_lazy("Recovery codes regenerated"),
+    Tag.ACCOUNT_RECOVERY_CODE_USED: gettext_lazy("Recovery code used"),
     Tag.ACCOUNT_TOKEN_CREATED: gettext_lazy("API token created"),
     Tag.ACCOUNT_TOKEN_USED: gettext_lazy("API token used"),
     Tag.ACCOUNT_TOKEN_REVOKED: gettext_lazy("API token revoked"),
@@ -194,6 +202,7 @@ def _words(event: Event) -> dict[str, str]:
         "role": _role(details),
         "reason": _detail(details, "reason"),
         "name": _detail(details, "name") or event.project_name,
+        "remaining": _detail(details, "remaining") or "?",
     }
 
 

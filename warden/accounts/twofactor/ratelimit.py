@@ -1,0 +1,65 @@
+"""Caps on failed second-factor attempts, per account and per client address, per hour and
+per day.
+
+A six-digit code has a million values and three are accepted at any moment (one step of
+skew either side), so every guess must be counted: with these caps an attacker who already
+has the password gets 30 guesses a day at an account, about one chance in 11,000 a day.
+Only failures count, so a person who types codes right is never slowed down. Successes do
+not clear the count either: one right code must not buy an attacker a fresh allowance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from warden.accounts.models import SecondFactorFailure, User
+from warden.accounts.twofactor.errors import TooManyAttempts
+from warden.audit.client import client_ip, ip_hash
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+# (window, cap): per account, and per address (looser: offices share one address).
+PER_USER = ((HOUR, 10), (DAY, 30))
+PER_ADDRESS = ((HOUR, 50), (DAY, 200))
+
+
+def _address(request: HttpRequest | None) -> str:
+    return ip_hash(client_ip(request)) if request is not None else ""
+
+
+def _retry_at(failures: QuerySet[SecondFactorFailure], now: datetime,
+              limits: tuple[tuple[timedelta, int], ...]) -> datetime | None:
+    """When the oldest failure that keeps a window at its cap leaves that window."""
+    latest = None
+    for window, cap in limits:
+        recent = failures.filter(at__gt=now - window).order_by("-at")
+        boundary = recent.values_list("at", flat=True)[cap - 1:cap].first()
+        if boundary is not None:
+            candidate = boundary + window
+            latest = candidate if latest is None else max(latest, candidate)
+    return latest
+
+
+def attempts_check(*, user: User, request: HttpRequest | None) -> None:
+    """Raise TooManyAttempts (with when to try again) if this account or this address has
+    used up an hourly or daily allowance of failures. Call it before checking a code, with
+    the user's row locked, so parallel attempts are counted one after another."""
+    now = timezone.now()
+    retry = [_retry_at(SecondFactorFailure.objects.filter(user=user), now, PER_USER)]
+    address = _address(request)
+    if address:
+        retry.append(_retry_at(SecondFactorFailure.objects.filter(ip_hash=address), now,
+                               PER_ADDRESS))
+    blocked = [moment for moment in retry if moment is not None]
+    if blocked:
+        raise TooManyAttempts(max(blocked))
+
+
+def attempt_failed(*, user: User, request: HttpRequest | None) -> None:
+    now = timezone.now()
+    SecondFactorFailure.objects.create(user=user, ip_hash=_address(request), at=now)
+    # Rows older than the longest window count for nothing; the account's own go here.
+    SecondFactorFailure.objects.filter(user=user, at__lt=now - DAY).delete()

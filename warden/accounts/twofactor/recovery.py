@@ -1,0 +1,71 @@
+"""Recovery codes: ten single-use codes for when the phone or key is lost.
+
+Only keyed hashes are stored. A code carries 80 random bits and the hash key comes from the
+server's configuration, so neither a copy of the database nor a brute-force search of it
+yields a usable code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+
+COUNT = 10
+GROUP = 4
+# Codes are letters and digits (base32), TOTP codes digits only: one field can take either
+# and tell them apart by shape.
+_SHAPE = re.compile(r"[a-z2-7]{16}")
+SCHEME = "hmac-sha256-v1"
+
+
+def codes_generate() -> list[str]:
+    codes = []
+    for _ in range(COUNT):
+        raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+        codes.append("-".join(raw[i:i + GROUP] for i in range(0, len(raw), GROUP)))
+    return codes
+
+
+def code_normalize(text: str) -> str:
+    return re.sub(r"[\s\-]+", "", text or "").lower()
+
+
+def looks_like_recovery_code(text: str) -> bool:
+    return bool(_SHAPE.fullmatch(code_normalize(text)))
+
+
+def _key() -> bytes:
+    material = settings.WARDEN_2FA_KEY or settings.SECRET_KEY
+    return hmac.new(material.encode(), b"warden recovery codes v1", hashlib.sha256).digest()
+
+
+def code_hash(code: str, *, salt: str) -> str:
+    return hmac.new(_key(), f"{salt}:{code_normalize(code)}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def codes_data(codes: list[str]) -> dict[str, object]:
+    """The Authenticator's `data` for a new set: salted keyed hashes, none used, and not yet
+    confirmed (the user proves they saved the set by typing one back)."""
+    salt = secrets.token_hex(16)
+    return {"scheme": SCHEME, "salt": salt, "hashes": [code_hash(c, salt=salt) for c in codes],
+            "used": [False] * len(codes), "confirmed": False}
+
+
+def code_index(data: dict[str, object], code: str) -> int | None:
+    """Which code of the set `code` is (used or not), comparing every hash in constant time
+    so the time taken does not tell how close a guess came."""
+    salt = str(data["salt"])
+    wanted = code_hash(code, salt=salt)
+    found = None
+    hashes = data["hashes"]
+    assert isinstance(hashes, list)
+    for index, stored in enumerate(hashes):
+        if hmac.compare_digest(str(stored), wanted):
+            found = index
+    return found

@@ -1,0 +1,411 @@
+"""Every change to a user's second factors, and every check of a code. Each records its
+audit event and sends the account a notice, so a change made by someone else is noticed.
+
+Checks of codes run with the user's row locked: parallel guesses are counted one after
+another (the rate limit is exact) and two requests cannot both spend the same code.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from warden.accounts.models import User
+from warden.accounts.twofactor import recovery, secretbox, totp
+from warden.accounts.twofactor.adapter import MFAAdapter
+from warden.accounts.twofactor.errors import (
+    ClockOutOfSync,
+    CodeAlreadyUsed,
+    CodeIncorrect,
+    LastFactorRequired,
+    RecoveryCodeIncorrect,
+    SecondFactorError,
+)
+from warden.accounts.twofactor.policy import FACTOR_TYPES
+from warden.accounts.twofactor.ratelimit import attempt_failed, attempts_check
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
+
+T = TypeVar("T")
+LOW_RECOVERY_CODES = 3
+PENDING_CODES_KEY = "warden.twofactor.pending_codes"
+# Fresh recovery codes stay viewable (sealed in the session) this long, for the page that
+# shows them and asks for one back; after that, only a new set can be shown.
+PENDING_CODES_SECONDS = 15 * 60
+_DIGITS = re.compile(rf"\d{{{totp.DIGITS}}}")
+
+
+class AlreadyActive(SecondFactorError):
+    message = _("An authenticator app is already set up for this account. Remove it first "
+                "to set up another one.")
+
+
+class NoFactor(SecondFactorError):
+    message = _("Set up an authenticator app or a security key first: recovery codes "
+                "replace a lost second factor, they are not one on their own.")
+
+
+class UnverifiedEmail(SecondFactorError):
+    message = _("Verify your email addresses first (or remove the unverified ones): "
+                "account recovery depends on them.")
+
+
+@dataclass(frozen=True)
+class RecoveryStatus:
+    remaining: int
+    total: int
+    confirmed: bool
+
+    @property
+    def low(self) -> bool:
+        return self.remaining <= LOW_RECOVERY_CODES
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def _lock(user: User) -> None:
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+def _notify(request: HttpRequest | None, user: User, template: str,
+            context: dict[str, Any] | None = None) -> None:
+    """Mail the account about a change to its second factors, to its primary address."""
+    email = EmailAddress.objects.get_primary_email(user) or user.email
+    if not email:
+        return
+    adapter = get_account_adapter(request)
+    ctx: dict[str, Any] = {
+        "user": user, "email": email, "request": request, "timestamp": timezone.now(),
+        "ip": adapter.get_client_ip(request) if request is not None else "",
+        "user_agent": (request.headers.get("User-Agent", "")[:200]
+                       if request is not None else ""),
+        "current_site": {"name": settings.WARDEN_WEBAUTHN_RP_NAME,
+                         "domain": request.get_host() if request is not None
+                         else settings.WARDEN_WEBAUTHN_RP_ID},
+    }
+    ctx.update(context or {})
+    adapter.render_mail(template, email, ctx).send()
+
+
+def _after_commit_notify(request: HttpRequest | None, user: User, template: str,
+                         context: dict[str, Any] | None = None) -> None:
+    transaction.on_commit(lambda: _notify(request, user, template, context))
+
+
+def _attempt(*, request: HttpRequest | None, user: User, check: Callable[[], T]) -> T:
+    """Run one code check under the rate limit. A failure is recorded (and committed) before
+    it is raised, so it counts even though the check's own work is undone."""
+    failure: SecondFactorError | None = None
+    with transaction.atomic():
+        _lock(user)
+        attempts_check(user=user, request=request)
+        try:
+            with transaction.atomic():
+                return check()
+        except SecondFactorError as exc:
+            failure = exc
+            attempt_failed(user=user, request=request)
+            record_event(tag=Tag.ACCOUNT_TWO_FACTOR_FAILURE, request=request, user=user,
+                         details={"reason": type(exc).__name__})
+    raise failure
+
+
+def _totp_counter(secret: str, code: str) -> int:
+    """The time step `code` belongs to, within one step of now; raises otherwise."""
+    typed = totp.code_normalize(code)
+    if not _DIGITS.fullmatch(typed):
+        raise CodeIncorrect
+    now = totp.counter_at(time.time())
+    matched = None
+    for counter in range(now - totp.SKEW, now + totp.SKEW + 1):
+        # Every candidate is compared, in constant time, so timing says nothing.
+        if hmac.compare_digest(totp.totp_code(secret, counter), typed):
+            matched = counter
+    if matched is not None:
+        return matched
+    for distance in range(totp.SKEW + 1, totp.SKEW_DIAGNOSIS + 1):
+        for counter in (now - distance, now + distance):
+            if hmac.compare_digest(totp.totp_code(secret, counter), typed):
+                raise ClockOutOfSync(max(1, round(distance * totp.PERIOD / 60)))
+    raise CodeIncorrect
+
+
+def _totp_purpose(user: User) -> str:
+    return f"totp:{user.pk}"
+
+
+def _factors(user: User) -> Any:
+    return Authenticator.objects.filter(user_id=user.pk, type__in=FACTOR_TYPES)
+
+
+def _recovery_codes_create(user: User) -> list[str]:
+    Authenticator.objects.filter(user_id=user.pk,
+                                 type=Authenticator.Type.RECOVERY_CODES).delete()
+    codes = recovery.codes_generate()
+    Authenticator.objects.create(user=user, type=Authenticator.Type.RECOVERY_CODES,
+                                 data=recovery.codes_data(codes))
+    return codes
+
+
+def _codes_if_first_factor(user: User) -> list[str] | None:
+    """Recovery codes come with the first factor; a later factor keeps the existing set."""
+    if Authenticator.objects.filter(user_id=user.pk,
+                                    type=Authenticator.Type.RECOVERY_CODES).exists():
+        return None
+    return _recovery_codes_create(user)
+
+
+def _drop_codes_without_factor(user: User) -> None:
+    # Codes stand in for a lost factor; with no factor left they would be a password of
+    # their own, so they go with the last one.
+    if not _factors(user).exists():
+        Authenticator.objects.filter(user_id=user.pk,
+                                     type=Authenticator.Type.RECOVERY_CODES).delete()
+
+
+def _removable(authenticator: Authenticator) -> None:
+    if not MFAAdapter().can_delete_authenticator(authenticator):
+        raise LastFactorRequired
+
+
+def _email_check(user: User) -> None:
+    # allauth's rule: someone who signed up with another person's address must not lock
+    # its owner out by adding a factor before the address is verified.
+    if EmailAddress.objects.filter(user_id=user.pk, verified=False).exists():
+        raise UnverifiedEmail
+
+
+# -- TOTP -------------------------------------------------------------------------------
+
+def totp_activate(*, request: HttpRequest | None, user: User, secret: str,
+                  code: str) -> list[str] | None:
+    """Turn TOTP on once the user proves their app has `secret` by typing its current code.
+    That code is spent at once. Returns the new recovery codes if this is the first factor."""
+    _email_check(user)
+    if Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists():
+        raise AlreadyActive
+
+    def check() -> list[str] | None:
+        counter = _totp_counter(secret, code)
+        if Authenticator.objects.filter(user_id=user.pk,
+                                        type=Authenticator.Type.TOTP).exists():
+            raise AlreadyActive
+        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={
+            "secret": secretbox.seal(secret, purpose=_totp_purpose(user)),
+            "last_counter": counter})
+        codes = _codes_if_first_factor(user)
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED, request=request, actor=user,
+                     details={"method": "totp"})
+        _after_commit_notify(request, user, "mfa/email/totp_activated")
+        return codes
+
+    return _attempt(request=request, user=user, check=check)
+
+
+def totp_deactivate(*, request: HttpRequest | None, user: User) -> None:
+    with transaction.atomic():
+        _lock(user)
+        authenticator = Authenticator.objects.get(user_id=user.pk,
+                                                  type=Authenticator.Type.TOTP)
+        _removable(authenticator)
+        authenticator.delete()
+        _drop_codes_without_factor(user)
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_REMOVED, request=request, actor=user,
+                     details={"method": "totp"})
+        _after_commit_notify(request, user, "mfa/email/totp_deactivated")
+
+
+def _totp_verify(user: User, code: str) -> Authenticator:
+    authenticator = Authenticator.objects.filter(user_id=user.pk,
+                                                 type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        raise CodeIncorrect
+    secret = secretbox.unseal(authenticator.data["secret"], purpose=_totp_purpose(user))
+    counter = _totp_counter(secret, code)
+    # RFC 6238 section 5.2: a code is accepted once. Keeping the last accepted step refuses
+    # the same code again (however it is spaced) and any older one, for as long as the
+    # skew window would otherwise keep it valid.
+    last = authenticator.data.get("last_counter")
+    if isinstance(last, int) and counter <= last:
+        raise CodeAlreadyUsed
+    authenticator.data["last_counter"] = counter
+    authenticator.save(update_fields=["data"])
+    return authenticator
+
+
+# -- recovery codes ------------------------------------------------------------------------
+
+def _recovery_verify(request: HttpRequest | None, user: User, code: str) -> Authenticator:
+    authenticator = Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
+    if authenticator is None or not _factors(user).exists():
+        raise RecoveryCodeIncorrect
+    index = recovery.code_index(authenticator.data, code)
+    if index is None or authenticator.data["used"][index]:
+        raise RecoveryCodeIncorrect
+    authenticator.data["used"][index] = True
+    authenticator.save(update_fields=["data"])
+    remaining = authenticator.data["used"].count(False)
+    record_event(tag=Tag.ACCOUNT_RECOVERY_CODE_USED, request=request, actor=user,
+                 details={"remaining": remaining})
+    _after_commit_notify(request, user, "mfa/email/recovery_code_used",
+                         {"remaining": remaining})
+    return authenticator
+
+
+def second_factor_verify(*, request: HttpRequest | None, user: User,
+                         code: str) -> Authenticator:
+    """Check a code typed at the login's second step or to re-authenticate: a TOTP code, or
+    a recovery code (told apart by shape). Raises a SecondFactorError saying what was wrong;
+    returns the authenticator that matched, its code now spent."""
+    def check() -> Authenticator:
+        if recovery.looks_like_recovery_code(code):
+            return _recovery_verify(request, user, code)
+        return _totp_verify(user, code)
+
+    return _attempt(request=request, user=user, check=check)
+
+
+def recovery_codes_regenerate(*, request: HttpRequest | None, user: User) -> list[str]:
+    """A new set; the old one stops working at once."""
+    with transaction.atomic():
+        _lock(user)
+        if not _factors(user).exists():
+            raise NoFactor
+        codes = _recovery_codes_create(user)
+        record_event(tag=Tag.ACCOUNT_RECOVERY_CODES_REGENERATED, request=request, actor=user)
+        _after_commit_notify(request, user, "mfa/email/recovery_codes_generated")
+    return codes
+
+
+def recovery_codes_confirm(*, request: HttpRequest | None, user: User, code: str) -> None:
+    """The user typed one of their new codes back: they have saved the set. The code stays
+    unused (it proves possession, it is not a login)."""
+    with transaction.atomic():
+        _lock(user)
+        authenticator = Authenticator.objects.filter(
+            user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
+        if authenticator is None:
+            raise RecoveryCodeIncorrect
+        index = recovery.code_index(authenticator.data, code)
+        if index is None or authenticator.data["used"][index]:
+            raise RecoveryCodeIncorrect
+        authenticator.data["confirmed"] = True
+        authenticator.save(update_fields=["data"])
+
+
+def recovery_codes_status(user: User) -> RecoveryStatus | None:
+    authenticator = Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
+    if authenticator is None or "hashes" not in authenticator.data:
+        return None
+    used = authenticator.data["used"]
+    return RecoveryStatus(remaining=used.count(False), total=len(used),
+                          confirmed=bool(authenticator.data.get("confirmed")))
+
+
+def pending_codes_store(request: HttpRequest, codes: list[str]) -> None:
+    payload = json.dumps({"codes": codes, "at": time.time()})
+    request.session[PENDING_CODES_KEY] = secretbox.seal(
+        payload, purpose=f"pending-codes:{request.user.pk}")
+
+
+def pending_codes(request: HttpRequest) -> list[str] | None:
+    sealed = request.session.get(PENDING_CODES_KEY)
+    if not sealed:
+        return None
+    try:
+        payload = json.loads(secretbox.unseal(sealed, purpose=f"pending-codes:{request.user.pk}"))
+    except (secretbox.SecretBoxError, ValueError):
+        pending_codes_clear(request)
+        return None
+    if time.time() - payload["at"] > PENDING_CODES_SECONDS:
+        pending_codes_clear(request)
+        return None
+    return list(payload["codes"])
+
+
+def pending_codes_clear(request: HttpRequest) -> None:
+    request.session.pop(PENDING_CODES_KEY, None)
+
+
+# -- WebAuthn (the ceremony is warden.accounts.twofactor.webauthn) ---------------------------
+
+def webauthn_added(*, request: HttpRequest | None, user: User,
+                   authenticator: Authenticator) -> list[str] | None:
+    """Bookkeeping after a key was registered: its event, the notice, and recovery codes if
+    it is the first factor."""
+    with transaction.atomic():
+        _lock(user)
+        codes = _codes_if_first_factor(user)
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED, request=request, actor=user,
+                     details={"method": "passkey" if authenticator.data.get("passkey")
+                              else "webauthn", "name": authenticator.data.get("name", "")})
+        _after_commit_notify(request, user, "mfa/email/webauthn_added")
+    return codes
+
+
+def webauthn_remove(*, request: HttpRequest | None, user: User, authenticator_id: int) -> None:
+    """Raises Authenticator.DoesNotExist for a key that is not this user's."""
+    with transaction.atomic():
+        _lock(user)
+        authenticator = Authenticator.objects.get(
+            pk=authenticator_id, user_id=user.pk, type=Authenticator.Type.WEBAUTHN)
+        _removable(authenticator)
+        name = authenticator.data.get("name", "")
+        authenticator.delete()
+        _drop_codes_without_factor(user)
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_REMOVED, request=request, actor=user,
+                     details={"method": "webauthn", "name": name})
+        _after_commit_notify(request, user, "mfa/email/webauthn_removed")
+
+
+def webauthn_rename(*, request: HttpRequest | None, user: User, authenticator_id: int,
+                    name: str) -> None:
+    """Raises Authenticator.DoesNotExist for a key that is not this user's."""
+    name = name.strip()
+    if not 1 <= len(name) <= 64:
+        raise SecondFactorError(_("Give the key a name of 1 to 64 characters."))
+    with transaction.atomic():
+        _lock(user)
+        authenticator = Authenticator.objects.get(
+            pk=authenticator_id, user_id=user.pk, type=Authenticator.Type.WEBAUTHN)
+        taken = Authenticator.objects.filter(
+            user_id=user.pk, type=Authenticator.Type.WEBAUTHN, data__name=name) \
+            .exclude(pk=authenticator.pk).exists()
+        if taken:
+            raise SecondFactorError(_("You already have a key with that name."))
+        authenticator.data["name"] = name
+        authenticator.save(update_fields=["data"])
+
+
+# -- staff -------------------------------------------------------------------------------
+
+def two_factor_reset(*, request: HttpRequest | None, staff: User | None, user: User,
+                     reason: str) -> int:
+    """Account recovery: remove every second factor (and the recovery codes) of `user`, after
+    staff verified who is asking. The user is told by mail. Returns how many went."""
+    reason = reason.strip()
+    if not reason:
+        raise SecondFactorError(_("Say how you verified the person: the reason is required."))
+    with transaction.atomic():
+        _lock(user)
+        removed, _counts = Authenticator.objects.filter(user_id=user.pk).delete()
+        record_event(tag=Tag.STAFF_TWO_FACTOR_RESET, request=request, actor=staff, user=user,
+                     details={"reason": reason[:500]})
+        _after_commit_notify(request, user, "mfa/email/two_factor_reset")
+    return removed
