@@ -90,3 +90,18 @@ class TwoFactorRequiredForUpload(SecondFactorError):
             "User %(username)s has no two-factor authentication, which this index requires "
             "for uploads. Set it up at %(url)s, then upload again.") % {
                 "username": username, "url": url})
+
+
+class AlreadyActive(SecondFactorError):
+    message = _("An authenticator app is already set up for this account. Remove it first "
+                "to set up another one.")
+
+
+class NoFactor(SecondFactorError):
+    message = _("Set up an authenticator app or a security key first: recovery codes "
+                "replace a lost second factor, they are not one on their own.")
+
+
+class UnverifiedEmail(SecondFactorError):
+    message = _("Verify your email addresses first (or remove the unverified ones): "
+                "account recovery depends on them.")

@@ -19,8 +19,10 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,12 +30,15 @@ from warden.accounts.models import User
 from warden.accounts.twofactor import recovery, secretbox, totp
 from warden.accounts.twofactor.adapter import MFAAdapter
 from warden.accounts.twofactor.errors import (
+    AlreadyActive,
     ClockOutOfSync,
     CodeAlreadyUsed,
     CodeIncorrect,
     LastFactorRequired,
+    NoFactor,
     RecoveryCodeIncorrect,
     SecondFactorError,
+    UnverifiedEmail,
 )
 from warden.accounts.twofactor.policy import FACTOR_TYPES
 from warden.accounts.twofactor.ratelimit import attempt_failed, attempts_check
@@ -46,22 +51,7 @@ PENDING_CODES_KEY = "warden.twofactor.pending_codes"
 # Fresh recovery codes stay viewable (sealed in the session) this long, for the page that
 # shows them and asks for one back; after that, only a new set can be shown.
 PENDING_CODES_SECONDS = 15 * 60
-_DIGITS = re.compile(rf"\d{{{totp.DIGITS}}}")
-
-
-class AlreadyActive(SecondFactorError):
-    message = _("An authenticator app is already set up for this account. Remove it first "
-                "to set up another one.")
-
-
-class NoFactor(SecondFactorError):
-    message = _("Set up an authenticator app or a security key first: recovery codes "
-                "replace a lost second factor, they are not one on their own.")
-
-
-class UnverifiedEmail(SecondFactorError):
-    message = _("Verify your email addresses first (or remove the unverified ones): "
-                "account recovery depends on them.")
+_DIGITS = re.compile(rf"[0-9]{{{totp.DIGITS}}}")  # not \d: that takes any script's digits
 
 
 @dataclass(frozen=True)
@@ -83,22 +73,26 @@ def _lock(user: User) -> None:
 
 def _notify(request: HttpRequest | None, user: User, template: str,
             context: dict[str, Any] | None = None) -> None:
-    """Mail the account about a change to its second factors, to its primary address."""
+    """Mail the account about a change to its second factors, to its primary address, in
+    allauth's notice format (where from, which browser, when). Rendered here rather than by
+    allauth's adapter, which needs a request: staff reset factors from the command line."""
     email = EmailAddress.objects.get_primary_email(user) or user.email
     if not email:
         return
     adapter = get_account_adapter(request)
+    site = settings.WARDEN_WEBAUTHN_RP_NAME
     ctx: dict[str, Any] = {
         "user": user, "email": email, "request": request, "timestamp": timezone.now(),
         "ip": adapter.get_client_ip(request) if request is not None else "",
         "user_agent": (request.headers.get("User-Agent", "")[:200]
                        if request is not None else ""),
-        "current_site": {"name": settings.WARDEN_WEBAUTHN_RP_NAME,
-                         "domain": request.get_host() if request is not None
+        "current_site": {"name": site, "domain": request.get_host() if request is not None
                          else settings.WARDEN_WEBAUTHN_RP_ID},
     }
     ctx.update(context or {})
-    adapter.render_mail(template, email, ctx).send()
+    subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).splitlines()).strip()
+    body = render_to_string(f"{template}_message.txt", ctx)
+    send_mail(f"[{site}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [email])
 
 
 def _after_commit_notify(request: HttpRequest | None, user: User, template: str,

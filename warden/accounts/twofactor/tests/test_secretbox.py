@@ -1,0 +1,50 @@
+"""Second-factor secrets at rest: sealed with a key from the configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from warden.accounts.twofactor import secretbox
+
+
+def test_a_sealed_value_opens_with_its_purpose() -> None:
+    sealed = secretbox.seal("JBSWY3DPEHPK3PXP", purpose="totp:1")
+    assert "JBSWY3DP" not in sealed
+    assert secretbox.unseal(sealed, purpose="totp:1") == "JBSWY3DPEHPK3PXP"
+
+
+def test_sealing_twice_gives_different_ciphertexts() -> None:
+    assert secretbox.seal("x", purpose="p") != secretbox.seal("x", purpose="p")
+
+
+def test_a_tampered_value_does_not_open() -> None:
+    sealed = secretbox.seal("JBSWY3DPEHPK3PXP", purpose="totp:1")
+    body = bytearray(sealed.encode())
+    body[-5] = ord("A") if body[-5] != ord("A") else ord("B")
+    with pytest.raises(secretbox.SecretBoxError):
+        secretbox.unseal(body.decode(), purpose="totp:1")
+
+
+@pytest.mark.parametrize("junk", ["", "v1:", "v1:!!!", "v2:abcd", "plain text"])
+def test_junk_does_not_open(junk: str) -> None:
+    with pytest.raises(secretbox.SecretBoxError):
+        secretbox.unseal(junk, purpose="totp:1")
+
+
+def test_another_purpose_does_not_open_it() -> None:
+    sealed = secretbox.seal("secret", purpose="totp:1")
+    with pytest.raises(secretbox.SecretBoxError):
+        secretbox.unseal(sealed, purpose="totp:2")
+
+
+def test_the_configured_key_is_used_not_the_database(settings: Any) -> None:
+    settings.WARDEN_2FA_KEY = "k" * 32
+    sealed = secretbox.seal("secret", purpose="p")
+    settings.WARDEN_2FA_KEY = "j" * 32
+    with pytest.raises(secretbox.SecretBoxError):
+        secretbox.unseal(sealed, purpose="p")
+    settings.WARDEN_2FA_KEY = None  # falls back to the secret key: a different key again
+    with pytest.raises(secretbox.SecretBoxError):
+        secretbox.unseal(sealed, purpose="p")
