@@ -3,7 +3,12 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
+    # Our two-factor pages, under allauth's URL names. allauth's own (allauth.urls would add
+    # them under accounts/2fa/ too, and `reverse` would pick those) are left out on purpose:
+    # only its account URLs are included. No socialaccount or usersessions app is installed,
+    # so allauth.urls would add nothing else.
+    path("accounts/2fa/", include("warden.accounts.twofactor.urls")),
+    path("accounts/", include("allauth.account.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("warden.packaging.manage.urls")),
     path("manage/tokens/", include("warden.tokens.urls")),
