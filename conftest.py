@@ -2,6 +2,7 @@ import functools
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -147,21 +148,46 @@ def _no_secrets_in_audit_events(request: pytest.FixtureRequest,
         pytest.fail("Secrets in audit events:\n" + "\n".join(found), pytrace=False)
 
 
+def totp_enable(user: Any) -> str:
+    """Turn TOTP on for `user` through the real service, as the activation page does, with
+    the code an authenticator app would show now; returns the secret. That code is spent:
+    a test that logs in with a code needs a later step's (`totp.totp_code(secret, step)`
+    with `step` above `user`'s last used one)."""
+    from warden.accounts.twofactor import services, totp
+
+    secret = totp.totp_secret_generate()
+    code = totp.totp_code(secret, int(time.time()) // totp.PERIOD)
+    services.totp_activate(request=None, user=user, secret=secret, code=code)
+    return secret
+
+
+@pytest.fixture
+def with_totp() -> Any:
+    """`with_totp(user) -> secret`: see `totp_enable`."""
+    return totp_enable
+
+
 # The shared personas (DESIGN.md): alice owns projects, bob maintains them, mallory is a
-# stranger. Test packages that need more of them (passwords, verified addresses) override
-# these in their own conftest.
+# stranger. alice and bob have a second factor (TOTP), as the default policy requires of
+# anyone who manages projects, creates tokens or uploads; mallory has none. Test packages
+# that need more of them (passwords, verified addresses, a factor) override these in their
+# own conftest.
 @pytest.fixture
 def alice(db: None) -> Any:
     from warden.accounts.models import User
 
-    return User.objects.create_user(username="alice", email="alice@example.invalid")
+    user = User.objects.create_user(username="alice", email="alice@example.invalid")
+    totp_enable(user)
+    return user
 
 
 @pytest.fixture
 def bob(db: None) -> Any:
     from warden.accounts.models import User
 
-    return User.objects.create_user(username="bob", email="bob@example.invalid")
+    user = User.objects.create_user(username="bob", email="bob@example.invalid")
+    totp_enable(user)
+    return user
 
 
 @pytest.fixture

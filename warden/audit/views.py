@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from warden.accounts.twofactor.policy import require_two_factor
 from warden.audit import queries
 from warden.audit.forms import KindFilterForm, StaffSearchForm
 from warden.audit.models import Event
@@ -99,8 +100,13 @@ def project_history(request: HttpRequest, project: Project, role: Role) -> HttpR
     })
 
 
-@login_required
+# Staff always need a second factor (whatever WARDEN_REQUIRE_2FA says): this page shows
+# everyone's history. Checked after `staff_required`, so to anyone else it stays a 404.
+# (The ignore: `require_two_factor` is typed for views returning HttpResponse; this one may
+# stream its export.)
+@login_required  # type: ignore[type-var]
 @staff_required
+@require_two_factor
 @never_cache
 @require_safe
 def staff_search(request: HttpRequest) -> HttpResponseBase:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from warden.accounts.decorators import require_reauth
 from warden.accounts.models import User
+from warden.accounts.twofactor.policy import require_two_factor
 from warden.tokens.caveats import ProjectName, TokenError, caveat_parse
 from warden.tokens.forms import TokenCreateForm
 from warden.tokens.models import Token
@@ -53,7 +54,11 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+# Listing needs a second factor too, though it changes nothing: it is where "Create a token"
+# starts, so a user without one learns there why, instead of halfway through creating one.
+# Revoking stays open to everyone (below): taking a token away must never be blocked.
 @login_required
+@require_two_factor
 @require_GET
 def token_list_view(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -84,7 +89,9 @@ def _created(request: HttpRequest, *, token: Token, raw: str) -> HttpResponse:
     return response
 
 
+# A stolen password alone must not mint a token (which would then upload without it).
 @login_required
+@require_two_factor
 @require_reauth
 @require_http_methods(["GET", "POST"])
 def token_create_view(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
 """The collaborators page: roles, invitations, changing and removing roles. Owners manage;
-a maintainer sees the list and may leave. Every change needs a recent password."""
+a maintainer sees the list and may leave. Every change needs a recent password, and every
+page a second factor when policy requires one (see `views`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from warden.accounts.decorators import require_reauth
+from warden.accounts.twofactor.policy import require_two_factor
 from warden.packaging import roles
 from warden.packaging.manage.access import project_member, project_owner
 from warden.packaging.manage.common import confirm_page, request_user
@@ -40,6 +42,7 @@ def _back(project: Project) -> HttpResponse:
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_safe
 def collaborators(request: HttpRequest, project: Project, role: Role) -> HttpResponse:
@@ -47,6 +50,7 @@ def collaborators(request: HttpRequest, project: Project, role: Role) -> HttpRes
 
 
 @login_required
+@require_two_factor
 @project_owner
 @require_POST
 @require_reauth
@@ -69,6 +73,7 @@ def role_invite_view(request: HttpRequest, project: Project, role: Role) -> Http
 
 
 @login_required
+@require_two_factor
 @project_owner
 @require_POST
 @require_reauth
@@ -92,6 +97,7 @@ def role_change_view(request: HttpRequest, project: Project, role: Role,
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_reauth
 def role_remove_view(request: HttpRequest, project: Project, role: Role,
@@ -125,6 +131,7 @@ def role_remove_view(request: HttpRequest, project: Project, role: Role,
 
 
 @login_required
+@require_two_factor
 @project_owner
 @require_POST
 @require_reauth

@@ -1,6 +1,10 @@
 """Management pages: your projects and invitations, a project's releases and files, and
 deleting things. Thin: each view checks access (decorators), validates a form and calls a
-service; the services enforce the rules again, under the project's lock."""
+service; the services enforce the rules again, under the project's lock.
+
+Every view needs a second factor when policy requires one (`require_two_factor`, right under
+`login_required`): a stolen password alone must not change a project. It comes before the
+project is looked up, so the answer to a user without one says nothing about the project."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from warden.accounts.decorators import require_reauth
+from warden.accounts.twofactor.policy import require_two_factor
 from warden.packaging import roles
 from warden.packaging.manage.access import project_member, project_owner
 from warden.packaging.manage.common import confirm_page, request_user
@@ -44,6 +49,7 @@ def _release(project: Project, version: str) -> Release:
 
 
 @login_required
+@require_two_factor
 @require_safe
 def projects(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
@@ -62,6 +68,7 @@ def _my_invitation(request: HttpRequest, pk: int) -> RoleInvitation:
 
 
 @login_required
+@require_two_factor
 @require_POST
 def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _my_invitation(request, pk)
@@ -77,6 +84,7 @@ def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_two_factor
 @require_POST
 def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _my_invitation(request, pk)
@@ -92,6 +100,7 @@ def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_safe
 def project_overview(request: HttpRequest, project: Project, role: Role) -> HttpResponse:
@@ -103,6 +112,7 @@ def project_overview(request: HttpRequest, project: Project, role: Role) -> Http
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_POST
 def release_yank_view(request: HttpRequest, project: Project, role: Role,
@@ -124,6 +134,7 @@ def release_yank_view(request: HttpRequest, project: Project, role: Role,
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_POST
 def release_unyank_view(request: HttpRequest, project: Project, role: Role,
@@ -140,6 +151,7 @@ def release_unyank_view(request: HttpRequest, project: Project, role: Role,
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_safe
 def release_detail(request: HttpRequest, project: Project, role: Role,
@@ -151,6 +163,7 @@ def release_detail(request: HttpRequest, project: Project, role: Role,
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_reauth
 def file_delete_view(request: HttpRequest, project: Project, role: Role, version: str,
@@ -174,6 +187,7 @@ def file_delete_view(request: HttpRequest, project: Project, role: Role, version
 
 
 @login_required
+@require_two_factor
 @project_member
 @require_reauth
 def release_delete_view(request: HttpRequest, project: Project, role: Role,
@@ -198,6 +212,7 @@ def release_delete_view(request: HttpRequest, project: Project, role: Role,
 
 
 @login_required
+@require_two_factor
 @project_owner
 @require_safe
 def project_settings(request: HttpRequest, project: Project, role: Role) -> HttpResponse:
@@ -207,6 +222,7 @@ def project_settings(request: HttpRequest, project: Project, role: Role) -> Http
 
 
 @login_required
+@require_two_factor
 @project_owner
 @require_reauth
 def project_delete_view(request: HttpRequest, project: Project, role: Role) -> HttpResponse:

@@ -5,6 +5,9 @@ Personas:
 - bob: maintainer of `demo`;
 - mallory: a registered stranger with no role anywhere, and a token of her own.
 
+All three have a second factor (TOTP), so what stops mallory here is her lack of a role,
+not of 2FA; the policy on uploads has its own tests (warden/accounts/tests/test_policy.py).
+
 Distributions are real archives, written byte for byte into the test's tmp dir: a wheel with
 `*.dist-info/METADATA`, `WHEEL` and a `RECORD` of correct hashes; an sdist with
 `<name>-<version>/PKG-INFO`. The same arguments give the same bytes, so a test can rebuild
@@ -66,6 +69,12 @@ Upload = Callable[..., HttpResponse]
 
 
 # --- personas -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mallory(mallory: User, with_totp: Callable[[User], str]) -> User:
+    with_totp(mallory)
+    return mallory
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from warden.accounts.twofactor.errors import TwoFactorRequiredForUpload
+from warden.accounts.twofactor.policy import setup_url, upload_allowed
 from warden.packaging.upload.errors import UploadError
 from warden.packaging.upload.service import upload_file
 from warden.tokens.caveats import TokenError
@@ -79,6 +81,14 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
         context = _authenticate(request.headers.get("Authorization"))
     except UploadError as exc:
         return _refuse(exc.message, exc.status)
+    # A token is only as strong as the account that minted it: when policy requires a second
+    # factor, a token whose user has none does not upload. Checked on every upload, not only
+    # when the token was minted, since the factor may have been removed (or reset by staff)
+    # since. Still before the body is read.
+    try:
+        upload_allowed(context.user, setup_at=request.build_absolute_uri(setup_url()))
+    except TwoFactorRequiredForUpload as exc:
+        return _refuse(str(exc.message), 403)
     try:
         post, files = request.POST, request.FILES
     except RequestDataTooBig:

@@ -1,7 +1,11 @@
 """Personas for token tests: alice owns `demo` and `other`; mallory is a stranger with an
-account and no roles."""
+account and no roles. Both have a second factor (TOTP): token pages and `warden token
+create` require one by default (those rules are tested in warden/accounts/tests/
+test_policy.py), and here what stops mallory must be her lack of a role."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pymacaroons
 import pytest
@@ -9,6 +13,12 @@ import pytest
 from warden.accounts.models import User
 from warden.packaging.models import Project, Role, RoleName
 from warden.tokens.services import TOKEN_PREFIX
+
+
+@pytest.fixture
+def mallory(mallory: User, with_totp: Callable[[User], str]) -> User:
+    with_totp(mallory)
+    return mallory
 
 
 def project_create(name: str) -> Project:

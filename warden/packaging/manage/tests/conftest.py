@@ -2,13 +2,16 @@
 
 alice owns `demo`, bob maintains it, carol is a second registered user (invited in tests),
 mallory is a stranger with no role anywhere. Everyone has a password, because re-auth
-checks a password: allauth lets a user without one through.
+checks a password: allauth lets a user without one through; and a second factor (TOTP),
+which every management page requires by default (its tests: warden/accounts/tests/
+test_policy.py).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,8 @@ from warden.packaging.tests.conftest import Upload
 PASSWORD = "correct horse battery staple"
 
 # The packaging tests' project, token, storage isolation, distributions and upload client.
-demo = packaging.demo  # alice, bob and mallory come from the root conftest
+demo = packaging.demo  # alice and bob come from the root conftest
+mallory = packaging.mallory  # the root conftest's, with a second factor
 alice_token, upload = packaging.alice_token, packaging.upload
 storage_dir, upload_temp_dir = packaging.storage_dir, packaging.upload_temp_dir
 dist_dir, make_wheel, make_sdist = packaging.dist_dir, packaging.make_wheel, packaging.make_sdist
@@ -40,8 +44,10 @@ def fast_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
-def carol(db: None) -> User:
-    return User.objects.create_user(username="carol", email="carol@example.org")
+def carol(db: None, with_totp: Callable[[User], str]) -> User:
+    user = User.objects.create_user(username="carol", email="carol@example.org")
+    with_totp(user)
+    return user
 
 
 @pytest.fixture

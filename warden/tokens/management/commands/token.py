@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 from django.utils import timezone
 from packaging.utils import canonicalize_name
 
 from warden.accounts.models import User
+from warden.accounts.twofactor.policy import has_two_factor, two_factor_required
 from warden.packaging.models import Project
 from warden.tokens.models import Token
 from warden.tokens.services import (
@@ -60,6 +62,13 @@ class Command(BaseCommand):
 
     def _create(self, options: dict[str, Any]) -> None:
         user = self._user(options["username"])
+        # The same rule as the token pages: where policy requires a second factor, nobody
+        # mints a token for an account without one (its uploads would be refused anyway).
+        if two_factor_required(user) and not has_two_factor(user):
+            raise CommandError(
+                f"User {user.username} has no two-factor authentication, which this index "
+                "requires for API tokens. They can set it up on their Security page "
+                f"({reverse('mfa_index')}) after logging in; then create the token again.")
         now = timezone.now()
         expires = None
         if options["expires"]:
