@@ -5,6 +5,7 @@ Personas: alice (owner of `demo`), mallory (a stranger), staff (a superuser)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -49,9 +50,11 @@ def mallory(db: None) -> User:
 
 
 @pytest.fixture
-def staff(db: None) -> User:
-    return User.objects.create_superuser(username="staff", email="staff@example.org",
+def staff(db: None, with_totp: Callable[[User], str]) -> User:
+    user = User.objects.create_superuser(username="staff", email="staff@example.org",
                                          password=PASSWORD)
+    with_totp(user)  # the admin requires it of staff
+    return user
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""`warden user create NAME`: accounts from the command line (operators, CI, benchmarks)."""
+"""`warden user create NAME`: accounts from the command line (operators, CI, benchmarks).
+`warden user reset-2fa NAME --reason TEXT`: account recovery, like the admin's action."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from warden.accounts.models import User as UserModel
+from warden.accounts.twofactor.errors import SecondFactorError
+from warden.accounts.twofactor.policy import has_two_factor
+from warden.accounts.twofactor.services import two_factor_reset
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 
 
 class Command(BaseCommand):
-    help = "Create a user account."
+    help = "Create a user account, or reset its two-factor authentication."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -26,8 +31,39 @@ class Command(BaseCommand):
         create.add_argument("--no-password", action="store_true",
                             help="no password: the account can only use API tokens")
         create.add_argument("--staff", action="store_true")
+        reset = sub.add_parser(
+            "reset-2fa", help="remove every second factor and the recovery codes of an "
+            "account whose owner lost them; the owner is told by email")
+        reset.add_argument("username")
+        reset.add_argument("--reason", required=True, metavar="TEXT",
+                           help="how you verified that the request comes from the account's "
+                           "owner (recorded in the audit trail)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        match options["action"]:
+            case "create":
+                self._create(options)
+            case "reset-2fa":
+                self._reset_two_factor(options)
+
+    def _reset_two_factor(self, options: dict[str, Any]) -> None:
+        username = options["username"]
+        user = UserModel.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user named {username!r}.")
+        if not has_two_factor(user):
+            raise CommandError(f"User {username} has no second factor; nothing to reset.")
+        try:
+            removed = two_factor_reset(request=None, staff=None, user=user,
+                                       reason=options["reason"])
+        except SecondFactorError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stderr.write(
+            f"Removed every second factor of {username} ({removed} authenticator(s), the "
+            "recovery codes included); they were told by email. They can log in with their "
+            "password and must set up a new second factor.")
+
+    def _create(self, options: dict[str, Any]) -> None:
         User = get_user_model()
         username = options["username"]
         if User.objects.filter(username__iexact=username).exists():
