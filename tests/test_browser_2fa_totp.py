@@ -1,0 +1,168 @@
+"""Two-factor authentication with an authenticator app (TOTP) in a real browser: set it up
+from the key shown on the page with codes computed here, confirm the recovery codes, log in
+with the second step, see a wrong code and a replayed one refused in words; the same by
+keyboard alone; the second step in German. axe runs on every page reached."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import PASSWORD, assert_accessible, person
+from tests.test_browser_accounts import fill_by_keyboard, press_enter_and_wait, tab_to
+from tests.twofactor import (
+    SECOND_STEP,
+    code_after,
+    confirm_recovery_codes,
+    field_error,
+    heading,
+    is_logged_in,
+    log_out,
+    password_step,
+    person_with_totp,
+    recovery_codes_shown,
+    site_fixture,  # noqa: F401  (fixture `site`)
+    step_now,
+    totp_code,
+    totp_step,
+    wrong_code,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_set_up_the_app_log_in_with_a_code_and_a_replayed_code_is_refused(site, page):
+    username = person(site, prefix="totp")
+    password_step(site, page, username)
+    assert is_logged_in(page)  # no factor yet: the password is enough
+
+    page.goto(site.url + "/accounts/2fa/")
+    assert heading(page) == "Two-factor authentication"
+    assert_accessible(page)
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    page.wait_for_load_state()
+    assert heading(page) == "Set up an authenticator app"
+    assert page.get_by_role("img", name="QR code for your").count() == 1
+    assert_accessible(page)
+
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    code_field = page.locator("#totp_code")
+    assert code_field.get_attribute("autocomplete") == "one-time-code"
+    assert code_field.get_attribute("inputmode") == "numeric"
+
+    # A wrong code first: the error is in words, beside the field.
+    code_field.fill(wrong_code(secret))
+    page.get_by_role("button", name="Turn on the authenticator app").click()
+    page.wait_for_load_state()
+    assert "That code is not correct" in field_error(page, "totp_code")
+    assert_accessible(page)
+    # The page keeps the same key after a failed try.
+    assert page.locator("#totp-secret").inner_text().replace(" ", "") == secret
+
+    set_up_step = step_now()
+    page.locator("#totp_code").fill(totp_code(secret, set_up_step))
+    page.get_by_role("button", name="Turn on the authenticator app").click()
+    page.wait_for_load_state()
+    # The first factor comes with recovery codes, shown until one is typed back.
+    assert "Your authenticator app is set up" in page.get_by_role("main").inner_text()
+    confirm_recovery_codes(page)
+    assert heading(page) == "Two-factor authentication"
+    assert page.locator("section", has_text="Authenticator app").get_by_text("On").count() == 1
+    assert "10 of 10 recovery codes left" in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+
+    log_out(page)
+    password_step(site, page, username)
+    assert page.url.startswith(site.url + SECOND_STEP)
+    assert heading(page) == "Log in: second step"
+    assert not is_logged_in(page)
+    assert_accessible(page)
+
+    totp_step(page, wrong_code(secret))
+    assert "That code is not correct" in field_error(page, "totp_code")
+    assert not is_logged_in(page)
+    assert_accessible(page)
+
+    # The code used to set the app up is spent; the next one logs in.
+    totp_step(page, totp_code(secret, set_up_step))
+    assert "has been used already" in field_error(page, "totp_code")
+    code, _ = code_after(secret, set_up_step)
+    totp_step(page, code)
+    assert is_logged_in(page)
+    assert_accessible(page)
+
+    # Someone who watched that code being typed cannot log in with it, however spaced.
+    log_out(page)
+    password_step(site, page, username)
+    totp_step(page, code)
+    assert "has been used already" in field_error(page, "totp_code")
+    totp_step(page, f"{code[:3]} {code[3:]}")
+    assert "has been used already" in field_error(page, "totp_code")
+    assert not is_logged_in(page)
+    assert_accessible(page)
+
+
+def test_keyboard_only_set_up_and_second_step(site, page):
+    username = person(site, prefix="kbt")
+    page.goto(site.url + "/accounts/login/")
+    fill_by_keyboard(page, [("login", username), ("password", PASSWORD)])
+    press_enter_and_wait(page)
+    assert is_logged_in(page)
+
+    page.goto(site.url + "/accounts/2fa/")
+    tab_to(page, text="Set up an authenticator app")
+    press_enter_and_wait(page)
+    assert heading(page) == "Set up an authenticator app"
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    # The copy button comes before the field, in reading order.
+    tab_to(page, text="Copy key")
+    tab_to(page, name="code")
+    set_up_step = step_now()
+    page.keyboard.type(totp_code(secret, set_up_step))
+    press_enter_and_wait(page)
+
+    assert heading(page) == "Recovery codes"
+    codes = recovery_codes_shown(page)
+    tab_to(page, text="Download as a text file")
+    tab_to(page, name="code")
+    page.keyboard.type(codes[3])
+    press_enter_and_wait(page)
+    assert heading(page) == "Two-factor authentication"
+
+    tab_to(page, text="Log out")
+    press_enter_and_wait(page)
+    page.goto(site.url + "/accounts/login/")
+    fill_by_keyboard(page, [("login", username), ("password", PASSWORD)])
+    press_enter_and_wait(page)
+    assert page.url.startswith(site.url + SECOND_STEP)
+
+    tab_to(page, name="code")
+    page.keyboard.type(wrong_code(secret))
+    press_enter_and_wait(page)
+    assert "That code is not correct" in field_error(page, "totp_code")
+    tab_to(page, name="code")
+    page.keyboard.press("ControlOrMeta+a")
+    code, _ = code_after(secret, set_up_step)
+    page.keyboard.type(code)
+    press_enter_and_wait(page)
+    assert is_logged_in(page)
+
+
+def test_the_second_step_in_german(site, page):
+    username = person(site, prefix="det")
+    person_with_totp(site, username)
+    password_step(site, page, username)
+    assert page.url.startswith(site.url + SECOND_STEP)
+
+    page.select_option("#language-select", "de")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_load_state()
+    assert page.url.startswith(site.url + SECOND_STEP)
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert_accessible(page)
+    # The field's error, in German too.
+    page.locator("#totp_code").fill("12")
+    page.locator("form:has(#totp_code) button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#totp_code").get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+    assert heading(page) != "Log in: second step", "the second step is not translated"
