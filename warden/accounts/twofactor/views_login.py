@@ -3,10 +3,12 @@ key, and signing in with a passkey alone."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.internal.decorators import login_stage_required
 from allauth.account.internal.stagekit import LOGIN_SESSION_KEY
 from allauth.account.models import Login
@@ -51,10 +53,12 @@ def _expiry_explained(view: ViewFunc) -> ViewFunc:
     the login page without a word; say why, or people think they mistyped."""
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        was_logging_in = LOGIN_SESSION_KEY in request.session
+        pending = request.session.get(LOGIN_SESSION_KEY)
+        started = pending.get("initiated_at") if isinstance(pending, dict) else None
+        expired = (isinstance(started, int | float)
+                   and time.time() - started > account_settings.LOGIN_TIMEOUT)
         response = view(request, *args, **kwargs)
-        if (was_logging_in and isinstance(response, HttpResponseRedirect)
-                and response.url == reverse("account_login")):
+        if expired:
             messages.info(request, _("Logging in took too long, so it was cancelled for "
                                      "your safety. Enter your password again."))
         return response
@@ -115,8 +119,6 @@ def authenticate(request: HttpRequest) -> HttpResponse:
     return render(request, "mfa/authenticate.html", {
         "has_totp": has_totp, "has_keys": has_keys, "has_recovery": has_recovery,
         "totp_form": totp_form, "recovery_form": recovery_form,
-        # The recovery form starts open when it was the one used.
-        "recovery_open": bool(recovery_form.is_bound) or not (has_totp or has_keys),
         "key_error": key_error,
         "webauthn_options": {"request_options": request_options},
     }, status=400 if failed else 200)
