@@ -30,6 +30,10 @@ from tests.twofactor import (
 pytestmark = pytest.mark.e2e
 
 
+def session_key(page) -> str | None:
+    return next((c["value"] for c in page.context.cookies() if c["name"] == "sessionid"), None)
+
+
 def test_set_up_the_app_log_in_with_a_code_and_a_replayed_code_is_refused(site, page):
     username = person(site, prefix="totp")
     password_step(site, page, username)
@@ -82,12 +86,20 @@ def test_set_up_the_app_log_in_with_a_code_and_a_replayed_code_is_refused(site, 
     assert not is_logged_in(page)
     assert_accessible(page)
 
-    # The code used to set the app up is spent; the next one logs in.
+    # A phone whose clock is three minutes behind: the answer says so.
+    totp_step(page, totp_code(secret, step_now() - 6))
+    assert "would be right if your device's clock were about" in field_error(page, "totp_code")
+    assert_accessible(page)
+
+    # The code used to set the app up is spent; the next one logs in, with a new session
+    # key (a key planted before the login is worth nothing after it).
     totp_step(page, totp_code(secret, set_up_step))
     assert "has been used already" in field_error(page, "totp_code")
+    half_logged_in = session_key(page)
     code, _ = code_after(secret, set_up_step)
     totp_step(page, code)
     assert is_logged_in(page)
+    assert session_key(page) not in (None, half_logged_in)
     assert_accessible(page)
 
     # Someone who watched that code being typed cannot log in with it, however spaced.
@@ -166,3 +178,21 @@ def test_the_second_step_in_german(site, page):
     assert page.locator("#totp_code").get_attribute("aria-invalid") == "true"
     assert_accessible(page)
     assert heading(page) != "Log in: second step", "the second step is not translated"
+
+
+def test_too_many_wrong_codes_say_when_to_try_again(site, page):
+    username = person(site, prefix="rl")
+    secret, used, _ = person_with_totp(site, username)
+    password_step(site, page, username)
+    wrong = wrong_code(secret)
+    for _ in range(10):  # the hourly allowance of failures for one account
+        totp_step(page, wrong)
+        assert "That code is not correct" in field_error(page, "totp_code")
+
+    # Now even the right code is refused, with when to try again, in words.
+    code, _ = code_after(secret, used)
+    totp_step(page, code)
+    error = field_error(page, "totp_code")
+    assert "Too many incorrect codes" in error and "try again after" in error
+    assert not is_logged_in(page)
+    assert_accessible(page)

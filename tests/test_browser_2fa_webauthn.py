@@ -174,3 +174,57 @@ def test_the_passkey_page_signs_in_too(site, authenticator_page):
     assert is_logged_in(page)
     assert page.url == site.url + "/accounts/2fa/keys/"
     assert key_names(page) == ["Phone"]
+
+
+def test_replace_the_app_with_a_key(site, authenticator_page):
+    page, _, _ = authenticator_page
+    username = person(site, prefix="swap")
+    secret, used, _ = person_with_totp(site, username)
+    password_step(site, page, username)
+    code, used = code_after(secret, used)
+    totp_step(page, code)
+    assert is_logged_in(page)
+
+    # The app is the only factor, and policy requires one: removing it is refused, and the
+    # refusal says what to do first.
+    page.goto(site.url + "/accounts/2fa/")
+    page.get_by_role("link", name="Remove the authenticator app").click()
+    page.wait_for_load_state()
+    assert heading(page) == "Remove the authenticator app"
+    assert "This is your only second factor" in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Remove the authenticator app").click()
+    page.wait_for_load_state()
+    assert "This is your last second factor" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Add a security key or passkey").first.click()
+    page.wait_for_load_state()
+    page.get_by_label("Name").fill("Green key")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add the key").click()
+    page.wait_for_load_state()
+    assert key_names(page) == ["Green key"]
+
+    page.goto(site.url + "/accounts/2fa/")
+    page.get_by_role("link", name="Remove the authenticator app").click()
+    page.wait_for_load_state()
+    assert "You will log in with your security keys instead" in (
+        page.get_by_role("main").inner_text())
+    page.get_by_role("button", name="Remove the authenticator app").click()
+    page.wait_for_load_state()
+    assert heading(page) == "Two-factor authentication"
+    assert ("Your authenticator app has been removed"
+            in page.get_by_role("main").inner_text())
+    assert page.get_by_role("link", name="Set up an authenticator app").count() == 1
+    assert_accessible(page)
+
+    # The second step now offers the key (and recovery codes), not the app.
+    log_out(page)
+    password_step(site, page, username)
+    assert page.url.startswith(site.url + SECOND_STEP)
+    assert page.locator("#totp_code").count() == 0
+    with page.expect_navigation():
+        page.get_by_role("button", name="Use a security key").click()
+    page.wait_for_load_state()
+    assert is_logged_in(page)
