@@ -175,6 +175,20 @@ def test_the_passkey_page_signs_in_too(site, authenticator_page):
     assert page.url == site.url + "/accounts/2fa/keys/"
     assert key_names(page) == ["Phone"]
 
+    # The account no longer knows the passkey (here, deleted behind the site's back), but
+    # the device still offers it: refused, in words.
+    log_out(page)
+    site.shell(
+        "from allauth.mfa.models import Authenticator\n"
+        f"Authenticator.objects.filter(user__username={username!r}, type='webauthn').delete()\n")
+    page.goto(site.url + "/accounts/2fa/passkey-login/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_load_state()
+    assert not is_logged_in(page)
+    assert "is not registered to this account" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+
 
 def test_replace_the_app_with_a_key(site, authenticator_page):
     page, _, _ = authenticator_page
