@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+
+from warden.accounts.twofactor.totp import PERIOD, totp_code
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -68,11 +73,59 @@ def assert_accessible(page: Any) -> None:
 
 # Personas for browser tests: users made on the running server, logged in through its pages.
 PASSWORD = "correct horse battery staple"
+SECOND_STEP = "/accounts/2fa/authenticate/"
+CODE_LABEL = "Code from your authenticator app"
+
+
+@dataclass
+class Totp:
+    """A persona's authenticator app: its secret, and the last time step whose code was
+    spent (the server accepts each step's code once, so the next login needs a later one)."""
+    secret: str
+    used: int
+
+
+# username -> their authenticator app, for the personas made with `totp=True`.
+TOTP: dict[str, Totp] = {}
+
+
+def totp_enable(server: Any, username: str) -> Totp:
+    """Turns TOTP on for `username` through the real service (as the set-up page does, with
+    the code an app would show now), and remembers the secret for `log_in`."""
+    out = server.shell(
+        "import time\n"
+        "from warden.accounts.models import User\n"
+        "from warden.accounts.twofactor import services, totp\n"
+        f"u = User.objects.get(username={username!r})\n"
+        "secret = totp.totp_secret_generate()\n"
+        "step = int(time.time()) // totp.PERIOD\n"
+        "services.totp_activate(request=None, user=u, secret=secret,"
+        " code=totp.totp_code(secret, step))\n"
+        "print(secret, step)\n"
+    )
+    secret, step = out.splitlines()[-1].split()
+    TOTP[username] = Totp(secret=secret, used=int(step))
+    return TOTP[username]
+
+
+def totp_next_code(username: str) -> str:
+    """A code of `username`'s app that the server accepts and that is not spent: the current
+    step's, or the next step's (one step of skew is accepted). When both are spent, by
+    logging in twice within 30 s, it waits for the clock rather than weaken the replay rule."""
+    app = TOTP[username]
+    step = max(app.used + 1, int(time.time()) // PERIOD)
+    while step > int(time.time()) // PERIOD + 1:
+        time.sleep(0.5)
+    app.used = step
+    return totp_code(app.secret, step)
 
 
 def person(server: Any, *, prefix: str = "u", staff: bool = False,
-           superuser: bool = False) -> str:
-    """A new user with PASSWORD and a verified address; returns the username."""
+           superuser: bool = False, totp: bool = False) -> str:
+    """A new user with PASSWORD and a verified address; returns the username. With `totp`,
+    the user has an authenticator app too (`TOTP[username]`), as the policy requires of
+    anyone who manages projects, creates tokens or uses the admin; `log_in` then completes
+    the second step."""
     username = f"{prefix}{secrets.token_hex(4)}"
     server.warden("user", "create", username, "--email", f"{username}@example.invalid",
                   "--no-password")
@@ -87,17 +140,29 @@ def person(server: Any, *, prefix: str = "u", staff: bool = False,
         "EmailAddress.objects.update_or_create(user=u, email=u.email,"
         " defaults={'verified': True, 'primary': True})\n"
     )
+    if totp:
+        totp_enable(server, username)
     return username
 
 
 def log_in(server: Any, page: Any, username: str, next_url: str = "/") -> None:
-    """Logs in through the real login page (checked by axe on the way)."""
+    """Logs in through the real login page (checked by axe on the way), and through the
+    second step with a fresh code for a persona with an authenticator app."""
     page.goto(f"{server.url}/accounts/login/?next={next_url}")
     assert_accessible(page)
     page.locator("#id_login").fill(username)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+    if username not in TOTP:
+        return
+    assert urlsplit(page.url).path == SECOND_STEP, page.url
+    assert_accessible(page)
+    field = page.get_by_label(CODE_LABEL)  # its name ends "(required)"
+    field.fill(totp_next_code(username))
+    page.locator("form", has=field).get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path != SECOND_STEP, page.locator("main").inner_text()
 
 
 def password_entered_long_ago(server: Any, username: str) -> None:

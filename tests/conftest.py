@@ -4,6 +4,8 @@ distributions they publish.
 Personas:
 - alice: publishes projects (owner of everything she uploads first);
 - mallory: a registered stranger who tries to publish where she has no role.
+Both have an authenticator app (TOTP), as `warden token create` and uploads require by
+default; what stops mallory is her lack of a role.
 
 The server runs once per session in its own data directory. On SQLite (the default) that
 directory holds its database; when WARDEN_DATABASE_URL is set (the PostgreSQL run of
@@ -30,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser import totp_enable
 from tests.clients import BIN
 from tests.dists import Dists, build_dists
 
@@ -164,6 +167,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv.warden(
             "user", "create", "mallory", "--email", "mallory@example.invalid", "--no-password"
         )
+        for username in ("alice", "mallory"):
+            totp_enable(srv, username)
 
         with log.open("wb") as log_file:
             process = subprocess.Popen(

@@ -56,7 +56,8 @@ def main_text(page: Any) -> str:
 
 def test_a_user_reads_their_security_history_and_filters_it(
         server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, stranger = person(server, prefix="au"), person(server, prefix="au")
+    owner, stranger = (person(server, prefix="au", totp=True),
+                       person(server, prefix="au", totp=True))
     dists = published(server, owner, make_dists)
     failed_login_recorded(server, owner, "198.51.100.23")
     failed_login_recorded(server, stranger, "192.0.2.44")
@@ -88,7 +89,8 @@ def test_a_user_reads_their_security_history_and_filters_it(
 
 def test_a_maintainer_sees_which_token_uploaded_each_file_and_a_stranger_sees_nothing(
         server: Server, page: Any, browser: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, stranger = person(server, prefix="au"), person(server, prefix="au")
+    owner, stranger = (person(server, prefix="au", totp=True),
+                       person(server, prefix="au", totp=True))
     dists = published(server, owner, make_dists)
 
     log_in(server, page, owner, f"/manage/project/{dists.name}/")
@@ -122,7 +124,8 @@ def test_a_maintainer_sees_which_token_uploaded_each_file_and_a_stranger_sees_no
 
 def test_staff_search_events_by_user_and_kind_and_export_them(
         server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, admin = person(server, prefix="au"), person(server, prefix="au", staff=True)
+    owner = person(server, prefix="au", totp=True)
+    admin = person(server, prefix="au", staff=True, totp=True)
     dists = published(server, owner, make_dists)
     failed_login_recorded(server, owner, "198.51.100.23")
 

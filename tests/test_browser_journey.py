@@ -1,14 +1,16 @@
 """Issue 3's journey, end to end in a real browser: a person who has never used Warden
-registers, verifies their address, creates an API token on the token page, uploads with
-twine, finds the project, invites a collaborator, yanks a bad release and deletes a file.
-axe-core runs on every page reached."""
+registers, verifies their address, sets up an authenticator app (which tokens require),
+creates an API token on the token page, uploads with twine, finds the project, invites a
+collaborator, yanks a bad release and deletes a file. axe-core runs on every page reached."""
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -18,6 +20,7 @@ from tests.conftest import Server
 from tests.dists import Dists
 from tests.test_browser_accounts import mail_to
 from tests.test_browser_manage import simple_files
+from warden.accounts.twofactor.totp import PERIOD, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -54,16 +57,39 @@ def test_a_newcomer_publishes_shares_yanks_and_deletes_in_the_browser(
     assert page.get_by_role("button", name="Log out").count() == 1
     assert_accessible(page)
 
-    # Create a token. Arriving by the mailed link proves the mailbox, not the password,
-    # so the token page asks for the password first.
+    # Tokens need a second factor: the token page sends a newcomer to set one up, and
+    # says why.
     page.get_by_role("link", name="API tokens").click()
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path == "/accounts/2fa/"
+    assert "Why you are here" in page.locator("main").inner_text()
     assert_accessible(page)
-    page.goto(server.url + "/manage/tokens/new/")
+    # Arriving by the mailed link proves the mailbox, not the password, so setting up the
+    # app asks for the password first.
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    page.wait_for_load_state()
     assert "/accounts/reauthenticate/" in page.url
     assert_accessible(page)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
+    assert heading(page) == "Set up an authenticator app"
+    assert_accessible(page)
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from your authenticator app").fill(
+        totp_code(secret, int(time.time()) // PERIOD))
+    page.get_by_role("button", name="Turn on the authenticator app").click()
+    page.wait_for_load_state()
+    # The recovery codes come with it, shown until one is typed back.
+    assert heading(page) == "Recovery codes"
+    assert_accessible(page)
+    codes = [c.strip() for c in page.locator("#recovery-codes code").all_inner_texts()]
+    page.locator("#confirm_code").fill(codes[0])
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+
+    # Now a token (the password was entered a moment ago).
+    page.goto(server.url + "/manage/tokens/new/")
     assert_accessible(page)
     page.get_by_label("Description").fill("laptop")
     page.get_by_role("button", name="Create token").click()

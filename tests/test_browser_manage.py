@@ -70,7 +70,8 @@ def simple_files(server: Server, name: str) -> dict[str, Any]:
 
 def test_owner_invites_a_collaborator_who_accepts_then_yanks_and_deletes_a_file(
         server: Server, page: Any, browser: Any, make_dists: Callable[..., Dists]) -> None:
-    owner, helper = person(server, prefix="mg"), person(server, prefix="mg")
+    owner, helper = person(server, prefix="mg", totp=True), person(server, prefix="mg",
+                                                                   totp=True)
     dists = published(server, owner, make_dists)
     name = dists.name
 
@@ -158,7 +159,7 @@ def test_owner_invites_a_collaborator_who_accepts_then_yanks_and_deletes_a_file(
 
 def test_deleting_a_project_needs_its_exact_name_and_frees_nothing(
         server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
-    owner = person(server, prefix="mg")
+    owner = person(server, prefix="mg", totp=True)
     dists = published(server, owner, make_dists)
     log_in(server, page, owner, f"/manage/project/{dists.name}/settings/")
     assert_accessible(page)

@@ -41,7 +41,7 @@ def tab_to(page: Any, name: str, limit: int = 60) -> None:
 
 
 def test_create_a_token_see_it_once_and_revoke_it(server: Any, page: Any) -> None:
-    username = person(server, prefix="tok")
+    username = person(server, prefix="tok", totp=True)
     log_in(server, page, username)
     password_entered_long_ago(server, username)
 
@@ -93,7 +93,7 @@ def test_create_a_token_see_it_once_and_revoke_it(server: Any, page: Any) -> Non
 
 
 def test_staff_reach_the_admin_through_the_login_page(server: Any, page: Any) -> None:
-    username = person(server, prefix="tok", staff=True, superuser=True)
+    username = person(server, prefix="tok", staff=True, superuser=True, totp=True)
     log_in(server, page, username, next_url="/admin/")
 
     assert page.url == server.url + "/admin/"
@@ -114,14 +114,14 @@ def test_staff_reach_the_admin_through_the_login_page(server: Any, page: Any) ->
     "/admin/packaging/prohibitedname/",
 ])
 def test_other_admin_pages_pass_axe(server: Any, page: Any, path: str) -> None:
-    username = person(server, prefix="tok", staff=True, superuser=True)
+    username = person(server, prefix="tok", staff=True, superuser=True, totp=True)
     log_in(server, page, username, next_url=path)
     assert page.url == server.url + path
     assert_accessible(page)
 
 
 def test_the_copy_button_copies_the_token_by_keyboard(server: Any, page: Any) -> None:
-    username = person(server, prefix="tok")
+    username = person(server, prefix="tok", totp=True)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
     log_in(server, page, username)
     page.goto(server.url + "/manage/tokens/new/")

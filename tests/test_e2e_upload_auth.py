@@ -196,3 +196,24 @@ def test_a_revoked_token_is_refused(server: Server, make_dists: MakeDists) -> No
 
     assert_refused(done, 403)
     assert not any("2.0" in filename for filename in index_files(server.url, "lemur"))
+
+
+def test_a_token_whose_user_has_no_second_factor_is_refused_and_twine_says_where_to_set_it_up(
+    server: Server, make_dists: MakeDists
+) -> None:
+    # `warden token create` refuses such a user, so the token is minted the way one could
+    # have been before the policy was on (or before staff reset the user's factors).
+    server.warden("user", "create", "walrus", "--email", "walrus@example.invalid",
+                  "--no-password")
+    token = server.shell(
+        "from warden.accounts.models import User\n"
+        "from warden.tokens.services import token_mint\n"
+        "print(token_mint(user=User.objects.get(username='walrus'), description='old')[1])\n"
+    ).splitlines()[-1]
+
+    done = upload_new_version(server, token, make_dists, "walrus-pkg", "1.0")
+
+    assert_refused(done, 403)
+    assert "walrus has no two-factor authentication" in done.describe(), done.describe()
+    assert f"{server.url}/accounts/2fa/" in done.describe(), done.describe()
+    assert index_files(server.url, "walrus-pkg") == {}
