@@ -42,6 +42,7 @@ from warden.accounts.twofactor.errors import (
 )
 from warden.accounts.twofactor.policy import FACTOR_TYPES
 from warden.accounts.twofactor.ratelimit import attempt_failed, attempts_check
+from warden.accounts.twofactor.webauthn import key_name_validate
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 
@@ -371,19 +372,12 @@ def webauthn_remove(*, request: HttpRequest | None, user: User, authenticator_id
 def webauthn_rename(*, request: HttpRequest | None, user: User, authenticator_id: int,
                     name: str) -> None:
     """Raises Authenticator.DoesNotExist for a key that is not this user's."""
-    name = name.strip()
-    if not 1 <= len(name) <= 64:
-        raise SecondFactorError(_("Give the key a name of 1 to 64 characters."))
     with transaction.atomic():
         _lock(user)
         authenticator = Authenticator.objects.get(
             pk=authenticator_id, user_id=user.pk, type=Authenticator.Type.WEBAUTHN)
-        taken = Authenticator.objects.filter(
-            user_id=user.pk, type=Authenticator.Type.WEBAUTHN, data__name=name) \
-            .exclude(pk=authenticator.pk).exists()
-        if taken:
-            raise SecondFactorError(_("You already have a key with that name."))
-        authenticator.data["name"] = name
+        authenticator.data["name"] = key_name_validate(user=user, name=name,
+                                                       authenticator_id=authenticator.pk)
         authenticator.save(update_fields=["data"])
 
 
