@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,10 +55,7 @@ TEST_CLIENT_PREFIX = "127.0.0.0/24"  # Django's test client is 127.0.0.1
 
 # Tags whose action does not exist yet, with what brings it. Each must get its test (and
 # leave this list) when its feature lands.
-AWAITING: dict[Tag, str] = {
-    Tag.ACCOUNT_TWO_FACTOR_ADDED: "two-factor authentication (issue 4)",
-    Tag.ACCOUNT_TWO_FACTOR_REMOVED: "two-factor authentication (issue 4)",
-}
+AWAITING: dict[Tag, str] = {}
 
 RECORDED: set[Tag] = set()
 Test = TypeVar("Test", bound=Callable[..., None])
@@ -774,3 +772,100 @@ def test_prohibiting_a_name_records_it_with_the_reason(staff: User) -> None:
     from_client(prohibited)
     assert (prohibited.chain, prohibited.project_name) == ("staff", "evil-pkg")
     assert prohibited.details == {"reason": "typosquat"}
+
+
+# --- two-factor authentication --------------------------------------------------------------
+
+TWO_FACTOR_SETUP = "/accounts/2fa/totp/activate/"
+
+
+def _setup_secret(client: Client) -> str:
+    from warden.accounts.twofactor import secretbox
+    from warden.accounts.twofactor.views_manage import TOTP_SETUP_PURPOSE, TOTP_SETUP_SESSION_KEY
+
+    return secretbox.unseal(client.session[TOTP_SETUP_SESSION_KEY], purpose=TOTP_SETUP_PURPOSE)
+
+
+def _app_turned_on(client: Client) -> str:
+    """Set up the authenticator app through its page; returns the secret."""
+    from warden.accounts.twofactor import totp
+
+    client.get(TWO_FACTOR_SETUP)
+    secret = _setup_secret(client)
+    response = client.post(TWO_FACTOR_SETUP, {"code": totp.totp_code(
+        secret, totp.counter_at(time.time()))})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return secret
+
+
+@records(Tag.ACCOUNT_TWO_FACTOR_ADDED)
+def test_turning_on_the_authenticator_app_records_it_never_the_secret(alice: User) -> None:
+    secret = _app_turned_on(browser(alice))
+
+    added = event(Tag.ACCOUNT_TWO_FACTOR_ADDED)
+    by(added, alice)
+    from_client(added)
+    assert added.details == {"method": "totp"}
+    assert secret not in str(added.details)
+
+
+@records(Tag.ACCOUNT_TWO_FACTOR_REMOVED)
+def test_turning_off_the_authenticator_app_records_it(alice: User, settings: Any) -> None:
+    settings.WARDEN_REQUIRE_2FA = False  # else the last factor stays
+    client = browser(alice)
+    _app_turned_on(client)
+    response = client.post("/accounts/2fa/totp/deactivate/")
+    assert response.status_code == 302
+
+    removed = event(Tag.ACCOUNT_TWO_FACTOR_REMOVED)
+    by(removed, alice)
+    from_client(removed)
+    assert removed.details == {"method": "totp"}
+
+
+@records(Tag.ACCOUNT_RECOVERY_CODES_REGENERATED)
+def test_a_new_set_of_recovery_codes_is_recorded(alice: User) -> None:
+    client = browser(alice)
+    _app_turned_on(client)
+    response = client.post("/accounts/2fa/recovery-codes/generate/")
+    assert response.status_code == 302
+
+    regenerated = event(Tag.ACCOUNT_RECOVERY_CODES_REGENERATED)
+    by(regenerated, alice)
+    from_client(regenerated)
+
+
+def _second_step(client: Client, code: str, method: str = "totp") -> Any:
+    response = client.post(reverse("account_login"), {"login": "alice", "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate"), response
+    return client.post(reverse("mfa_authenticate"), {"method": method, "code": code})
+
+
+@records(Tag.ACCOUNT_TWO_FACTOR_FAILURE)
+def test_a_wrong_code_at_the_second_step_is_recorded_without_the_code(alice: User) -> None:
+    _app_turned_on(browser(alice))
+    response = _second_step(Client(HTTP_USER_AGENT=FIREFOX), "000000")
+    assert response.status_code == 400
+
+    failure = event(Tag.ACCOUNT_TWO_FACTOR_FAILURE)
+    by(failure, None, about=alice)
+    from_client(failure)
+    assert failure.details == {"reason": "CodeIncorrect"}
+
+
+@records(Tag.ACCOUNT_RECOVERY_CODE_USED)
+def test_logging_in_with_a_recovery_code_records_how_many_are_left(alice: User) -> None:
+    client = browser(alice)
+    _app_turned_on(client)
+    codes = re.findall(r"<li><code>([a-z2-7-]+)</code></li>",
+                       client.get("/accounts/2fa/recovery-codes/").content.decode())
+    assert len(codes) == 10
+    response = _second_step(Client(HTTP_USER_AGENT=FIREFOX), codes[0], method="recovery")
+    assert response.status_code == 302
+
+    used = event(Tag.ACCOUNT_RECOVERY_CODE_USED)
+    by(used, alice)
+    from_client(used)
+    assert used.details == {"remaining": 9}
+    login = Event.objects.filter(tag=Tag.ACCOUNT_LOGIN_SUCCESS).last()
+    assert login is not None and login.details == {"method": "mfa"}
