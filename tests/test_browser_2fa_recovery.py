@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import assert_accessible, password_entered_long_ago, person
-from tests.twofactor import (
+from tests.browser import (
     SECOND_STEP,
-    code_after,
+    assert_accessible,
+    log_in,
+    password_entered_long_ago,
+    person,
+)
+from tests.twofactor import (
     confirm_recovery_codes,
     field_error,
     heading,
     is_logged_in,
     log_out,
     password_step,
-    person_with_totp,
+    recovery_codes_new,
     site_fixture,  # noqa: F401  (fixture `site`)
 )
 
@@ -30,8 +34,8 @@ def recovery_step(page, code: str) -> None:
 
 
 def test_a_recovery_code_logs_in_once(site, page):
-    username = person(site, prefix="rec")
-    _, _, codes = person_with_totp(site, username)
+    username = person(site, prefix="rec", totp=True)
+    codes = recovery_codes_new(site, username)
 
     password_step(site, page, username)
     assert page.url.startswith(site.url + SECOND_STEP)
@@ -61,13 +65,9 @@ def test_a_recovery_code_logs_in_once(site, page):
 
 
 def test_new_recovery_codes_replace_the_old_set(site, page):
-    username = person(site, prefix="regen")
-    secret, used, old_codes = person_with_totp(site, username)
-    password_step(site, page, username)
-    code, _ = code_after(secret, used)
-    page.locator("#totp_code").fill(code)
-    page.locator("form:has(#totp_code)").get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    username = person(site, prefix="regen", totp=True)
+    old_codes = recovery_codes_new(site, username)
+    log_in(site, page, username)
     assert is_logged_in(page)
 
     password_entered_long_ago(site, username)

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import PASSWORD, assert_accessible, person
+from tests.browser import (
+    PASSWORD,
+    SECOND_STEP,
+    TOTP,
+    Totp,
+    assert_accessible,
+    person,
+    totp_next_code,
+)
 from tests.test_browser_accounts import fill_by_keyboard, press_enter_and_wait, tab_to
 from tests.twofactor import (
-    SECOND_STEP,
-    code_after,
     confirm_recovery_codes,
     field_error,
     heading,
     is_logged_in,
     log_out,
     password_step,
-    person_with_totp,
     recovery_codes_shown,
     site_fixture,  # noqa: F401  (fixture `site`)
     step_now,
@@ -96,7 +101,8 @@ def test_set_up_the_app_log_in_with_a_code_and_a_replayed_code_is_refused(site, 
     totp_step(page, totp_code(secret, set_up_step))
     assert "has been used already" in field_error(page, "totp_code")
     half_logged_in = session_key(page)
-    code, _ = code_after(secret, set_up_step)
+    TOTP[username] = Totp(secret=secret, used=set_up_step)
+    code = totp_next_code(username)
     totp_step(page, code)
     assert is_logged_in(page)
     assert session_key(page) not in (None, half_logged_in)
@@ -153,15 +159,14 @@ def test_keyboard_only_set_up_and_second_step(site, page):
     assert "That code is not correct" in field_error(page, "totp_code")
     tab_to(page, name="code")
     page.keyboard.press("ControlOrMeta+a")
-    code, _ = code_after(secret, set_up_step)
-    page.keyboard.type(code)
+    TOTP[username] = Totp(secret=secret, used=set_up_step)
+    page.keyboard.type(totp_next_code(username))
     press_enter_and_wait(page)
     assert is_logged_in(page)
 
 
 def test_the_second_step_in_german(site, page):
-    username = person(site, prefix="det")
-    person_with_totp(site, username)
+    username = person(site, prefix="det", totp=True)
     password_step(site, page, username)
     assert page.url.startswith(site.url + SECOND_STEP)
 
@@ -181,17 +186,15 @@ def test_the_second_step_in_german(site, page):
 
 
 def test_too_many_wrong_codes_say_when_to_try_again(site, page):
-    username = person(site, prefix="rl")
-    secret, used, _ = person_with_totp(site, username)
+    username = person(site, prefix="rl", totp=True)
     password_step(site, page, username)
-    wrong = wrong_code(secret)
+    wrong = wrong_code(TOTP[username].secret)
     for _ in range(10):  # the hourly allowance of failures for one account
         totp_step(page, wrong)
         assert "That code is not correct" in field_error(page, "totp_code")
 
     # Now even the right code is refused, with when to try again, in words.
-    code, _ = code_after(secret, used)
-    totp_step(page, code)
+    totp_step(page, totp_next_code(username))
     error = field_error(page, "totp_code")
     assert "Too many incorrect codes" in error and "try again after" in error
     assert not is_logged_in(page)

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import assert_accessible, password_entered_long_ago, person
+from tests.browser import (
+    SECOND_STEP,
+    assert_accessible,
+    log_in,
+    password_entered_long_ago,
+    person,
+)
 from tests.test_browser_accounts import press_enter_and_wait, tab_to
 from tests.twofactor import (
-    SECOND_STEP,
     authenticator_page_fixture,  # noqa: F401  (fixture `authenticator_page`)
-    code_after,
     confirm_recovery_codes,
     credentials,
     heading,
     is_logged_in,
     log_out,
     password_step,
-    person_with_totp,
     site_fixture,  # noqa: F401  (fixture `site`)
-    totp_step,
     wait_for_mail,
 )
 
@@ -50,11 +52,8 @@ def key_names(page) -> list[str]:
 
 def test_register_a_key_log_in_with_it_and_remove_it(site, authenticator_page):
     page, cdp, authenticator_id = authenticator_page
-    username = person(site, prefix="key")
-    secret, used, _ = person_with_totp(site, username)
-    password_step(site, page, username)
-    code, used = code_after(secret, used)
-    totp_step(page, code)
+    username = person(site, prefix="key", totp=True)
+    log_in(site, page, username)
     assert is_logged_in(page)
 
     page.goto(site.url + "/accounts/2fa/")
@@ -192,11 +191,8 @@ def test_the_passkey_page_signs_in_too(site, authenticator_page):
 
 def test_replace_the_app_with_a_key(site, authenticator_page):
     page, _, _ = authenticator_page
-    username = person(site, prefix="swap")
-    secret, used, _ = person_with_totp(site, username)
-    password_step(site, page, username)
-    code, used = code_after(secret, used)
-    totp_step(page, code)
+    username = person(site, prefix="swap", totp=True)
+    log_in(site, page, username)
     assert is_logged_in(page)
 
     # The app is the only factor, and policy requires one: removing it is refused, and the

@@ -22,8 +22,6 @@ import pytest
 from tests.browser import PASSWORD, assert_accessible
 from warden.accounts.twofactor.totp import DIGITS, PERIOD, SKEW_DIAGNOSIS, totp_code
 
-SECOND_STEP = "/accounts/2fa/authenticate/"
-
 
 # Fixtures are named explicitly, so test modules import them under another name
 # (`site_fixture`) than the argument tests take (`site`).
@@ -39,16 +37,6 @@ def step_now() -> int:
     return int(time.time()) // PERIOD
 
 
-def code_after(secret: str, used: int) -> tuple[str, int]:
-    """A code the server accepts now that has not been used: the one for the current step,
-    or, if the step `used` (or a later one) was spent already, the next step's (one step of
-    skew is accepted). Waits for the clock only when even that one is spent."""
-    step = max(used + 1, step_now())
-    while step > step_now() + 1:
-        time.sleep(0.5)
-    return totp_code(secret, step), step
-
-
 def wrong_code(secret: str) -> str:
     """Six digits that are no code of this secret anywhere near now, so the server answers
     "not correct" (not "your clock is off")."""
@@ -57,23 +45,16 @@ def wrong_code(secret: str) -> str:
     return next(c for c in (f"{n:0{DIGITS}d}" for n in range(10 ** DIGITS)) if c not in near)
 
 
-def person_with_totp(server: Any, username: str) -> tuple[str, int, list[str]]:
-    """Turns TOTP on for an existing user through the real service, as the set-up page
-    does; returns the secret, the step whose code was spent doing so, and the recovery
-    codes that came with it."""
+def recovery_codes_new(server: Any, username: str) -> list[str]:
+    """A new set of recovery codes for a user with a factor, through the real service (the
+    set the factor came with is never shown outside the pages); returns them."""
     out = server.shell(
-        "import time\n"
         "from warden.accounts.models import User\n"
-        "from warden.accounts.twofactor import services, totp\n"
+        "from warden.accounts.twofactor import services\n"
         f"u = User.objects.get(username={username!r})\n"
-        "secret = totp.totp_secret_generate()\n"
-        "step = int(time.time()) // totp.PERIOD\n"
-        "codes = services.totp_activate(request=None, user=u, secret=secret,"
-        " code=totp.totp_code(secret, step))\n"
-        "print(secret, step, *codes)\n"
+        "print(*services.recovery_codes_regenerate(request=None, user=u))\n"
     )
-    secret, step, *codes = out.splitlines()[-1].split()
-    return secret, int(step), codes
+    return out.splitlines()[-1].split()
 
 
 # -- WebAuthn: Chromium's virtual authenticator ---------------------------------------------
