@@ -247,7 +247,8 @@ def _totp_verify(user: User, code: str) -> Authenticator:
 def _recovery_verify(request: HttpRequest | None, user: User, code: str) -> Authenticator:
     authenticator = Authenticator.objects.filter(
         user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
-    if authenticator is None or not _factors(user).exists():
+    if authenticator is None or not _factors(user).exists() or \
+            not recovery.looks_like_recovery_code(code):
         raise RecoveryCodeIncorrect
     index = recovery.code_index(authenticator.data, code)
     if index is None or authenticator.data["used"][index]:
@@ -262,13 +263,15 @@ def _recovery_verify(request: HttpRequest | None, user: User, code: str) -> Auth
     return authenticator
 
 
-def second_factor_verify(*, request: HttpRequest | None, user: User,
-                         code: str) -> Authenticator:
+def second_factor_verify(*, request: HttpRequest | None, user: User, code: str,
+                         recovery_only: bool = False) -> Authenticator:
     """Check a code typed at the login's second step or to re-authenticate: a TOTP code, or
-    a recovery code (told apart by shape). Raises a SecondFactorError saying what was wrong;
-    returns the authenticator that matched, its code now spent."""
+    a recovery code (told apart by shape; `recovery_only` for a field that asked for a
+    recovery code, so an app code typed there is refused as what it is not). Raises a
+    SecondFactorError saying what was wrong; returns the authenticator that matched, its
+    code now spent."""
     def check() -> Authenticator:
-        if recovery.looks_like_recovery_code(code):
+        if recovery_only or recovery.looks_like_recovery_code(code):
             return _recovery_verify(request, user, code)
         return _totp_verify(user, code)
 

@@ -106,7 +106,8 @@ def authenticate(request: HttpRequest) -> HttpResponse:
             if form.is_valid():
                 try:
                     authenticator = services.second_factor_verify(
-                        request=request, user=user, code=form.cleaned_data["code"])
+                        request=request, user=user, code=form.cleaned_data["code"],
+                        recovery_only=method == "recovery")
                 except SecondFactorError as exc:
                     form.add_error("code", str(exc.message))
         if authenticator is not None:

@@ -144,3 +144,13 @@ def test_pending_codes_are_sealed_in_the_session(alice: User, client: Any) -> No
     assert services.pending_codes(request) == ["abcd-efgh-ijkl-mnop"]
     services.pending_codes_clear(request)
     assert services.pending_codes(request) is None
+
+
+def test_an_app_code_in_the_recovery_code_field_is_refused_as_a_recovery_code(
+        alice: User, clock: Clock) -> None:
+    totp_on(alice, clock)
+    with pytest.raises(RecoveryCodeIncorrect):
+        services.second_factor_verify(request=None, user=alice, code=clock.code(),
+                                      recovery_only=True)
+    # The app's code was not spent by that.
+    services.second_factor_verify(request=None, user=alice, code=clock.code())
