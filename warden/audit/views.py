@@ -102,9 +102,7 @@ def project_history(request: HttpRequest, project: Project, role: Role) -> HttpR
 
 # Staff always need a second factor (whatever WARDEN_REQUIRE_2FA says): this page shows
 # everyone's history. Checked after `staff_required`, so to anyone else it stays a 404.
-# (The ignore: `require_two_factor` is typed for views returning HttpResponse; this one may
-# stream its export.)
-@login_required  # type: ignore[type-var]
+@login_required
 @staff_required
 @require_two_factor
 @never_cache

@@ -15,14 +15,14 @@ from urllib.parse import urlencode
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from warden.accounts.models import User
 from warden.accounts.twofactor.errors import TwoFactorRequiredForUpload
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 # Recovery codes alone are not a factor: they exist to replace a lost one.
 FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
@@ -48,10 +48,12 @@ def require_two_factor(view: View) -> View:
     """For views under `@login_required`: a user who must have a second factor and has none
     is sent to set one up, told why, and brought back afterwards."""
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if isinstance(user, User) and two_factor_required(user) and not has_two_factor(user):
             messages.warning(request, _(
+                "Staff need two-factor authentication for this page. Set up an "
+                "authenticator app or a security key to continue.") if user.is_staff else _(
                 "This site requires two-factor authentication to manage projects and API "
                 "tokens. Set up an authenticator app or a security key to continue."))
             return HttpResponseRedirect(setup_url(request.get_full_path()))
