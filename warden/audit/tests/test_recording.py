@@ -779,19 +779,13 @@ def test_prohibiting_a_name_records_it_with_the_reason(staff: User) -> None:
 TWO_FACTOR_SETUP = "/accounts/2fa/totp/activate/"
 
 
-def _setup_secret(client: Client) -> str:
-    from warden.accounts.twofactor import secretbox
-    from warden.accounts.twofactor.views_manage import TOTP_SETUP_PURPOSE, TOTP_SETUP_SESSION_KEY
-
-    return secretbox.unseal(client.session[TOTP_SETUP_SESSION_KEY], purpose=TOTP_SETUP_PURPOSE)
-
-
 def _app_turned_on(client: Client) -> str:
     """Set up the authenticator app through its page; returns the secret."""
     from warden.accounts.twofactor import totp
+    from warden.accounts.twofactor.tests.conftest import setup_secret
 
     client.get(TWO_FACTOR_SETUP)
-    secret = _setup_secret(client)
+    secret = setup_secret(client)
     response = client.post(TWO_FACTOR_SETUP, {"code": totp.totp_code(
         secret, totp.counter_at(time.time()))})
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -4,16 +4,14 @@ browser and the key."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.http import HttpResponse
 from django.test import Client
 
 from warden.accounts.models import User
 from warden.accounts.tests.conftest import age_password_entry, log_in, user_with_verified_email
-from warden.accounts.twofactor.tests.conftest import Clock, totp_on
+from warden.accounts.twofactor.tests.conftest import Clock, add_key, totp_on
 from warden.accounts.twofactor.tests.softkey import SoftKey
 
 pytestmark = pytest.mark.django_db
@@ -22,41 +20,12 @@ KEYS = "/accounts/2fa/keys/"
 ADD = "/accounts/2fa/keys/add/"
 
 
-@pytest.fixture(autouse=True)
-def _relying_party(settings: Any) -> None:
-    settings.WARDEN_WEBAUTHN_RP_ID = "localhost"
-
-
-@pytest.fixture
-def alice(db: None) -> User:
-    return user_with_verified_email("alice", "alice@example.org")
-
-
-@pytest.fixture
-def alice_client(alice: User) -> Client:
-    client = Client()
-    log_in(client, "alice")
-    return client
-
-
 @pytest.fixture
 def mallory_client(db: None) -> Client:
     user_with_verified_email("mallory", "mallory@example.org")
     client = Client()
     log_in(client, "mallory")
     return client
-
-
-def add_key(client: Client, key: SoftKey, *, name: str = "Blue key",
-            passkey: bool = False) -> HttpResponse:
-    """What the add page and webauthn.js do: fetch options, let the key answer, post."""
-    options = client.get(ADD + ("?passkey=1" if passkey else "?passkey=0"),
-                         HTTP_ACCEPT="application/json").json()
-    data = {"name": name, "credential": json.dumps(key.register(options["creation_options"]))}
-    if passkey:
-        data["passkey"] = "on"
-    response: HttpResponse = client.post(ADD, data)
-    return response
 
 
 def only_key(user: User) -> Authenticator:

@@ -11,24 +11,12 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from warden.accounts.models import User
-from warden.accounts.tests.conftest import PASSWORD, log_in, user_with_verified_email
+from warden.accounts.tests.conftest import PASSWORD, log_in
 from warden.accounts.tests.test_pages import Page, check_layout
-from warden.accounts.twofactor.tests.conftest import Clock, totp_on
+from warden.accounts.twofactor.tests.conftest import Clock, add_key, setup_secret, totp_on
 from warden.accounts.twofactor.tests.softkey import SoftKey
-from warden.accounts.twofactor.tests.test_views_keys import add_key
-from warden.accounts.twofactor.tests.test_views_manage import setup_secret
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _relying_party(settings: Any) -> None:
-    settings.WARDEN_WEBAUTHN_RP_ID = "localhost"
-
-
-@pytest.fixture
-def alice(db: None) -> User:
-    return user_with_verified_email("alice", "alice@example.org")
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ from warden.accounts.tests.conftest import (
     user_with_verified_email,
 )
 from warden.accounts.twofactor.ratelimit import PER_USER
-from warden.accounts.twofactor.tests.conftest import Clock, totp_on
+from warden.accounts.twofactor.tests.conftest import Clock, add_key, totp_on
 from warden.accounts.twofactor.tests.softkey import SoftKey
-from warden.accounts.twofactor.tests.test_views_keys import add_key
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +30,6 @@ REAUTH_KEY = "/accounts/2fa/reauthenticate/key/"
 PASSKEY_LOGIN = "/accounts/2fa/passkey-login/"
 # A page behind @require_reauth, to see whether re-authentication counted.
 SENSITIVE = "/accounts/2fa/recovery-codes/generate/"
-
-
-@pytest.fixture(autouse=True)
-def _relying_party(settings: Any) -> None:
-    settings.WARDEN_WEBAUTHN_RP_ID = "localhost"
-
-
-@pytest.fixture
-def alice(db: None) -> User:
-    return user_with_verified_email("alice", "alice@example.org")
 
 
 @pytest.fixture

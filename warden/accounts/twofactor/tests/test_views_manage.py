@@ -9,11 +9,9 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.test import Client
 
-from warden.accounts.models import User
 from warden.accounts.tests.conftest import age_password_entry, log_in, user_with_verified_email
-from warden.accounts.twofactor import secretbox
-from warden.accounts.twofactor.tests.conftest import Clock, totp_on
-from warden.accounts.twofactor.views_manage import TOTP_SETUP_PURPOSE, TOTP_SETUP_SESSION_KEY
+from warden.accounts.twofactor.tests.conftest import Clock, setup_secret, totp_on
+from warden.accounts.twofactor.views_manage import TOTP_SETUP_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -23,23 +21,6 @@ DEACTIVATE = "/accounts/2fa/totp/deactivate/"
 CODES = "/accounts/2fa/recovery-codes/"
 GENERATE = "/accounts/2fa/recovery-codes/generate/"
 DOWNLOAD = "/accounts/2fa/recovery-codes/download/"
-
-
-@pytest.fixture
-def alice(db: None) -> User:
-    # With a password to log in with and a verified address (set-up requires one).
-    return user_with_verified_email("alice", "alice@example.org")
-
-
-@pytest.fixture
-def alice_client(alice: User) -> Client:
-    client = Client()
-    log_in(client, "alice")
-    return client
-
-
-def setup_secret(client: Client) -> str:
-    return secretbox.unseal(client.session[TOTP_SETUP_SESSION_KEY], purpose=TOTP_SETUP_PURPOSE)
 
 
 def codes_on_page(html: str) -> list[str]:
