@@ -165,7 +165,8 @@ class WardenUserAdmin(UserAdmin):  # type: ignore[type-arg]
         user, staff_user = users[0], _staff(request)
         if user.pk == staff_user.pk:
             self.message_user(request, gettext(
-                "Manage your own second factors on your Security page instead."),
+                "Manage your own second factors on your Two-factor authentication page "
+                "instead."),
                 messages.ERROR)
             return None
         if not has_two_factor(user):
