@@ -196,6 +196,6 @@ def test_too_many_wrong_codes_say_when_to_try_again(site, page):
     # Now even the right code is refused, with when to try again, in words.
     totp_step(page, totp_next_code(username))
     error = field_error(page, "totp_code")
-    assert "Too many incorrect codes" in error and "try again after" in error
+    assert "Too many failed attempts" in error and "try again after" in error
     assert not is_logged_in(page)
     assert_accessible(page)

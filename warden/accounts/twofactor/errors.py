@@ -66,9 +66,9 @@ class TooManyAttempts(SecondFactorError):
         local = timezone.localtime(retry_at)
         minutes = max(1, int((retry_at - timezone.now()).total_seconds() + 59) // 60)
         super().__init__(ngettext(
-            "Too many incorrect codes. For your account's safety, try again after %(time)s "
+            "Too many failed attempts. For your account's safety, try again after %(time)s "
             "(in about %(minutes)d minute).",
-            "Too many incorrect codes. For your account's safety, try again after %(time)s "
+            "Too many failed attempts. For your account's safety, try again after %(time)s "
             "(in about %(minutes)d minutes).", minutes) % {
                 "time": date_format(local, "DATETIME_FORMAT"), "minutes": minutes})
 

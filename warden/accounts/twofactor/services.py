@@ -177,9 +177,13 @@ def _removable(authenticator: Authenticator) -> None:
         raise LastFactorRequired
 
 
-def _email_check(user: User) -> None:
-    # allauth's rule: someone who signed up with another person's address must not lock
-    # its owner out by adding a factor before the address is verified.
+def factor_add_allowed(*, user: User) -> None:
+    """Raise UnverifiedEmail if `user` may not add a first factor yet. allauth's rule:
+    someone who signed up with another person's address must not lock its owner out by
+    adding a factor before the address is verified. Once the account has a factor, an
+    address added since (and not yet verified) no longer stands in the way of a second."""
+    if _factors(user).exists():
+        return
     if EmailAddress.objects.filter(user_id=user.pk, verified=False).exists():
         raise UnverifiedEmail
 
@@ -190,7 +194,7 @@ def totp_activate(*, request: HttpRequest | None, user: User, secret: str,
                   code: str) -> list[str] | None:
     """Turn TOTP on once the user proves their app has `secret` by typing its current code.
     That code is spent at once. Returns the new recovery codes if this is the first factor."""
-    _email_check(user)
+    factor_add_allowed(user=user)
     if Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists():
         raise AlreadyActive
 

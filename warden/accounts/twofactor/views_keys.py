@@ -79,6 +79,7 @@ def key_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         passkey = form.cleaned_data["passkey"]
         try:
+            services.factor_add_allowed(user=user)
             authenticator = webauthn.registration_complete(
                 request=request, user=user,
                 name=form.cleaned_data["name"] or _default_key_name(user),

@@ -132,7 +132,7 @@ def test_too_many_wrong_codes_say_when_to_try_again(alice, alice_with_totp, cloc
         client.post(SECOND_STEP, {"method": "totp", "code": wrong})
     assert SecondFactorFailure.objects.filter(user=alice).count() == PER_USER[0][1]
     html = client.post(SECOND_STEP, {"method": "totp", "code": clock.code()}).content.decode()
-    assert "Too many incorrect codes." in html and "try again after" in html
+    assert "Too many failed attempts." in html and "try again after" in html
     assert not is_logged_in(client)
 
 
