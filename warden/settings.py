@@ -217,6 +217,9 @@ WARDEN_REQUIRE_2FA = env_bool("WARDEN_REQUIRE_2FA", True)
 WARDEN_2FA_KEY = env_str("WARDEN_2FA_KEY")
 if WARDEN_2FA_KEY is not None and len(WARDEN_2FA_KEY) < 32:
     raise ConfigError("WARDEN_2FA_KEY must be at least 32 characters.")
+# Keys that sealed values before the current one (comma-separated): they still open, and
+# `warden twofactor rekey` seals those values again with the current key.
+WARDEN_2FA_PREVIOUS_KEYS = env_list("WARDEN_2FA_PREVIOUS_KEYS", [])
 # WebAuthn binds every key to this host name: it must be the host people type in the
 # browser (or a parent domain of it). It cannot change later without re-registering keys.
 WARDEN_WEBAUTHN_RP_ID = env_str("WARDEN_WEBAUTHN_RP_ID", "localhost") or "localhost"

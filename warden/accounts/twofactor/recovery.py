@@ -13,7 +13,7 @@ import hmac
 import re
 import secrets
 
-from django.conf import settings
+from warden.accounts.twofactor import secretbox
 
 COUNT = 10
 GROUP = 4
@@ -39,13 +39,27 @@ def looks_like_recovery_code(text: str) -> bool:
     return bool(_SHAPE.fullmatch(code_normalize(text)))
 
 
-def _key() -> bytes:
-    material = settings.WARDEN_2FA_KEY or settings.SECRET_KEY
-    return hmac.new(material.encode(), b"warden recovery codes v1", hashlib.sha256).digest()
+_LABEL = b"warden recovery codes v1"
 
 
-def code_hash(code: str, *, salt: str) -> str:
-    return hmac.new(_key(), f"{salt}:{code_normalize(code)}".encode(),
+def _key(kid: str | None = None) -> bytes:
+    """The current hash key, or the one named `kid` (a set hashed before a key rotation
+    still works while that key is in WARDEN_2FA_PREVIOUS_KEYS)."""
+    keys = secretbox.derived_keys(_LABEL)
+    if kid is None:
+        return keys[0]
+    for key in keys:
+        if secretbox.key_id(key) == kid:
+            return key
+    raise secretbox.SecretBoxError("recovery codes hashed with a key this server no longer has")
+
+
+def current_key_id() -> str:
+    return secretbox.key_id(_key())
+
+
+def code_hash(code: str, *, salt: str, kid: str | None = None) -> str:
+    return hmac.new(_key(kid), f"{salt}:{code_normalize(code)}".encode(),
                     hashlib.sha256).hexdigest()
 
 
@@ -53,7 +67,8 @@ def codes_data(codes: list[str]) -> dict[str, object]:
     """The Authenticator's `data` for a new set: salted keyed hashes, none used, and not yet
     confirmed (the user proves they saved the set by typing one back)."""
     salt = secrets.token_hex(16)
-    return {"scheme": SCHEME, "salt": salt, "hashes": [code_hash(c, salt=salt) for c in codes],
+    return {"scheme": SCHEME, "salt": salt, "kid": current_key_id(),
+            "hashes": [code_hash(c, salt=salt) for c in codes],
             "used": [False] * len(codes), "confirmed": False}
 
 
@@ -61,7 +76,11 @@ def code_index(data: dict[str, object], code: str) -> int | None:
     """Which code of the set `code` is (used or not), comparing every hash in constant time
     so the time taken does not tell how close a guess came."""
     salt = str(data["salt"])
-    wanted = code_hash(code, salt=salt)
+    kid = data.get("kid")
+    try:
+        wanted = code_hash(code, salt=salt, kid=str(kid) if kid else None)
+    except secretbox.SecretBoxError:
+        return None
     found = None
     hashes = data["hashes"]
     assert isinstance(hashes, list)

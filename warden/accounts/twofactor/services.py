@@ -242,6 +242,9 @@ def _totp_verify(user: User, code: str) -> Authenticator:
     if isinstance(last, int) and counter <= last:
         raise CodeAlreadyUsed
     authenticator.data["last_counter"] = counter
+    if not secretbox.is_current(authenticator.data["secret"]):
+        # Sealed before a key rotation: seal it with the current key while it is open.
+        authenticator.data["secret"] = secretbox.seal(secret, purpose=_totp_purpose(user))
     authenticator.save(update_fields=["data"])
     return authenticator
 
@@ -386,6 +389,31 @@ def webauthn_rename(*, request: HttpRequest | None, user: User, authenticator_id
         authenticator.data["name"] = key_name_validate(user=user, name=name,
                                                        authenticator_id=authenticator.pk)
         authenticator.save(update_fields=["data"])
+
+
+def secrets_rekey() -> tuple[int, int]:
+    """Seal every TOTP secret again with the current key (after a rotation). Returns how
+    many were sealed again, and how many recovery-code sets still depend on a previous key
+    (their hashes cannot be redone without the codes: keep that key until their users
+    generate new sets)."""
+    resealed = 0
+    for authenticator in Authenticator.objects.filter(type=Authenticator.Type.TOTP) \
+            .select_related("user").iterator():
+        with transaction.atomic():
+            row = Authenticator.objects.select_for_update().get(pk=authenticator.pk)
+            sealed = row.data["secret"]
+            if secretbox.is_current(sealed):
+                continue
+            purpose = _totp_purpose(authenticator.user)
+            row.data["secret"] = secretbox.seal(secretbox.unseal(sealed, purpose=purpose),
+                                                purpose=purpose)
+            row.save(update_fields=["data"])
+            resealed += 1
+    current = recovery.current_key_id()
+    stale = sum(1 for data in Authenticator.objects.filter(
+        type=Authenticator.Type.RECOVERY_CODES).values_list("data", flat=True)
+        if data.get("kid") != current)
+    return resealed, stale
 
 
 # -- staff -------------------------------------------------------------------------------

@@ -48,3 +48,36 @@ def test_the_configured_key_is_used_not_the_database(settings: Any) -> None:
     settings.WARDEN_2FA_KEY = None  # falls back to the secret key: a different key again
     with pytest.raises(secretbox.SecretBoxError):
         secretbox.unseal(sealed, purpose="p")
+
+
+OLD, NEW = "o" * 32, "n" * 32
+
+
+def test_a_value_sealed_before_a_rotation_opens_with_the_previous_key(settings: Any) -> None:
+    settings.WARDEN_2FA_KEY = OLD
+    sealed = secretbox.seal("secret", purpose="p")
+    settings.WARDEN_2FA_KEY, settings.WARDEN_2FA_PREVIOUS_KEYS = NEW, [OLD]
+    assert secretbox.unseal(sealed, purpose="p") == "secret"
+    assert not secretbox.is_current(sealed)
+    assert secretbox.is_current(secretbox.seal("secret", purpose="p"))
+
+
+def test_a_value_sealed_with_a_key_no_longer_configured_says_so(settings: Any) -> None:
+    settings.WARDEN_2FA_KEY = OLD
+    sealed = secretbox.seal("secret", purpose="p")
+    settings.WARDEN_2FA_KEY, settings.WARDEN_2FA_PREVIOUS_KEYS = NEW, []
+    with pytest.raises(secretbox.SecretBoxError, match="WARDEN_2FA_PREVIOUS_KEYS"):
+        secretbox.unseal(sealed, purpose="p")
+
+
+def test_setting_a_2fa_key_keeps_what_the_secret_key_sealed(settings: Any) -> None:
+    settings.WARDEN_2FA_KEY = None
+    sealed = secretbox.seal("secret", purpose="p")
+    settings.WARDEN_2FA_KEY = NEW
+    assert secretbox.unseal(sealed, purpose="p") == "secret"
+
+
+def test_the_sealed_value_names_its_key_by_a_hash_not_the_key(settings: Any) -> None:
+    settings.WARDEN_2FA_KEY = NEW
+    sealed = secretbox.seal("secret", purpose="p")
+    assert NEW not in sealed and "nnnn" not in sealed.split(":")[1]
