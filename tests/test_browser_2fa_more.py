@@ -102,12 +102,11 @@ def test_a_key_can_be_renamed_but_not_to_a_name_another_key_has(site, authentica
     assert heading(page) == "Rename “Red key”"
     assert "You already have a key with that name" in field_error(page, "id_name")
     assert_accessible(page)
-    # An empty name is refused the same way (Django's own "required" words: the field
-    # strips the spaces before the form's "Give the key a name" check could run).
+    # An empty name (spaces only) is refused the same way, in the form's own words.
     page.get_by_label("Name").fill("   ")
     page.get_by_role("button", name="Save name").click()
     page.wait_for_load_state()
-    assert "This field is required" in field_error(page, "id_name")
+    assert "Give the key a name" in field_error(page, "id_name")
     assert_accessible(page)
 
     page.get_by_role("link", name="Cancel").click()

@@ -108,11 +108,7 @@ class KeyAddForm(CredentialForm):
 
 
 class KeyRenameForm(forms.Form):
+    # The field strips spaces first, so a blank name arrives as a missing one.
     name = forms.CharField(label=_("Name"), max_length=KEY_NAME_MAX,
+                           error_messages={"required": _("Give the key a name.")},
                            widget=forms.TextInput(attrs={"autocomplete": "off"}))
-
-    def clean_name(self) -> str:
-        name: str = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Give the key a name."), code="empty")
-        return name
