@@ -85,6 +85,7 @@ def user_history(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_two_factor  # like every other page under /manage/project/
 @project_member
 @never_cache
 @require_safe

@@ -74,6 +74,7 @@ MANAGE_PAGES = [
     ("manage-project-collaborators", ["demo"]),
     ("manage-project-release", ["demo", "1.0"]),
     ("manage-project-release-delete", ["demo", "1.0"]),
+    ("manage-project-history", ["demo"]),
 ]
 
 

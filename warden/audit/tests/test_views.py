@@ -72,6 +72,14 @@ def staff(db: None, with_totp: Callable[[User], str]) -> User:
 
 
 @pytest.fixture
+def everyone_with_2fa(alice: User, mallory: User, with_totp: Callable[[User], str]) -> None:
+    """For the project history, which like every management page needs a second factor
+    (bob has his from the root persona)."""
+    with_totp(alice)
+    with_totp(mallory)
+
+
+@pytest.fixture
 def demo(alice: User, bob: User) -> Project:
     project = project_create(name="demo", owner=alice)
     Role.objects.create(project=project, user=bob, role_name=RoleName.MAINTAINER)
@@ -200,6 +208,7 @@ def test_project_history_shows_which_token_uploaded_each_file(
     assert "alice" in page
 
 
+@pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_is_open_to_owners_and_maintainers(
         alice: User, bob: User, demo: Project) -> None:
     record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=demo, version="1.0")
@@ -207,6 +216,7 @@ def test_project_history_is_open_to_owners_and_maintainers(
         assert "alice created release 1.0" in text(client_of(person).get(history_of("demo")))
 
 
+@pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_is_found_by_any_spelling_of_the_name(alice: User, demo: Project) -> None:
     assert client_of(alice).get(history_of("DEMO")).status_code == 200
 
@@ -218,6 +228,7 @@ def test_a_maintainer_of_one_project_gets_404_for_anothers_history(
     assert client_of(bob).get(history_of("secret-project")).status_code == 404
 
 
+@pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_is_404_for_a_stranger_and_for_a_missing_project(
         mallory: User, demo: Project) -> None:
     assert client_of(mallory).get(history_of("demo")).status_code == 404
@@ -230,6 +241,7 @@ def test_project_history_asks_an_anonymous_visitor_to_log_in(demo: Project) -> N
     assert response["Location"].startswith(reverse("account_login"))
 
 
+@pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_shows_only_that_projects_events(
         alice: User, demo: Project, secret_project: Project, mallory: User) -> None:
     record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=mallory, project=secret_project,
@@ -242,6 +254,7 @@ def test_project_history_shows_only_that_projects_events(
     assert "release 9.9" not in text(response) and "logged in" not in text(response)
 
 
+@pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_hides_the_history_of_a_deleted_project_of_the_same_name(
         mallory: User, alice: User) -> None:
     old = project_create(name="reused", owner=mallory)
@@ -255,6 +268,7 @@ def test_project_history_hides_the_history_of_a_deleted_project_of_the_same_name
     assert "release 0.1" not in page and "192.0.2.0/24" not in page
 
 
+@pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_filters_by_kind(alice: User, demo: Project) -> None:
     record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=demo, version="1.0")
     record_event(tag=Tag.PROJECT_RELEASE_YANKED, actor=alice, project=demo, version="1.0")
@@ -263,6 +277,7 @@ def test_project_history_filters_by_kind(alice: User, demo: Project) -> None:
     assert [row.event.tag for row in response.context["rows"]] == [Tag.PROJECT_RELEASE_YANKED]
 
 
+@pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_is_paginated(alice: User, demo: Project) -> None:
     for number in range(PAGE_SIZE + 1):
         record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=demo,
