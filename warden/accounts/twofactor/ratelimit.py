@@ -10,15 +10,22 @@ not clear the count either: one right code must not buy an attacker a fresh allo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from warden.accounts.models import SecondFactorFailure, User
-from warden.accounts.twofactor.errors import TooManyAttempts
+from warden.accounts.twofactor.errors import SecondFactorError, TooManyAttempts
 from warden.audit.client import client_ip, ip_hash
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
+
+T = TypeVar("T")
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 # (window, cap): per account, and per address (looser: offices share one address).
@@ -63,3 +70,23 @@ def attempt_failed(*, user: User, request: HttpRequest | None) -> None:
     SecondFactorFailure.objects.create(user=user, ip_hash=_address(request), at=now)
     # Rows older than the longest window count for nothing; the account's own go here.
     SecondFactorFailure.objects.filter(user=user, at__lt=now - DAY).delete()
+
+
+def limited_attempt(*, request: HttpRequest | None, user: User, check: Callable[[], T]) -> T:
+    """Run one second-factor check (a code, a key's answer) under the caps. The user's row
+    stays locked from the check to the count, so parallel attempts are counted one after
+    another. A failure is recorded, counted and committed before it is raised, so it
+    counts even though the check's own work is undone."""
+    failure: SecondFactorError | None = None
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        attempts_check(user=user, request=request)
+        try:
+            with transaction.atomic():
+                return check()
+        except SecondFactorError as exc:
+            failure = exc
+            attempt_failed(user=user, request=request)
+            record_event(tag=Tag.ACCOUNT_TWO_FACTOR_FAILURE, request=request, user=user,
+                         details={"reason": type(exc).__name__})
+    raise failure

@@ -11,9 +11,8 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
@@ -41,12 +40,11 @@ from warden.accounts.twofactor.errors import (
     UnverifiedEmail,
 )
 from warden.accounts.twofactor.policy import FACTOR_TYPES
-from warden.accounts.twofactor.ratelimit import attempt_failed, attempts_check
+from warden.accounts.twofactor.ratelimit import limited_attempt
 from warden.accounts.twofactor.webauthn import key_name_validate
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 
-T = TypeVar("T")
 LOW_RECOVERY_CODES = 3
 PENDING_CODES_KEY = "warden.twofactor.pending_codes"
 # Fresh recovery codes stay viewable (sealed in the session) this long, for the page that
@@ -99,24 +97,6 @@ def _notify(request: HttpRequest | None, user: User, template: str,
 def _after_commit_notify(request: HttpRequest | None, user: User, template: str,
                          context: dict[str, Any] | None = None) -> None:
     transaction.on_commit(lambda: _notify(request, user, template, context))
-
-
-def _attempt(*, request: HttpRequest | None, user: User, check: Callable[[], T]) -> T:
-    """Run one code check under the rate limit. A failure is recorded (and committed) before
-    it is raised, so it counts even though the check's own work is undone."""
-    failure: SecondFactorError | None = None
-    with transaction.atomic():
-        _lock(user)
-        attempts_check(user=user, request=request)
-        try:
-            with transaction.atomic():
-                return check()
-        except SecondFactorError as exc:
-            failure = exc
-            attempt_failed(user=user, request=request)
-            record_event(tag=Tag.ACCOUNT_TWO_FACTOR_FAILURE, request=request, user=user,
-                         details={"reason": type(exc).__name__})
-    raise failure
 
 
 def _totp_counter(secret: str, code: str) -> int:
@@ -212,7 +192,7 @@ def totp_activate(*, request: HttpRequest | None, user: User, secret: str,
         _after_commit_notify(request, user, "mfa/email/totp_activated")
         return codes
 
-    return _attempt(request=request, user=user, check=check)
+    return limited_attempt(request=request, user=user, check=check)
 
 
 def totp_deactivate(*, request: HttpRequest | None, user: User) -> None:
@@ -282,7 +262,7 @@ def second_factor_verify(*, request: HttpRequest | None, user: User, code: str,
             return _recovery_verify(request, user, code)
         return _totp_verify(user, code)
 
-    return _attempt(request=request, user=user, check=check)
+    return limited_attempt(request=request, user=user, check=check)
 
 
 def recovery_codes_regenerate(*, request: HttpRequest | None, user: User) -> list[str]:

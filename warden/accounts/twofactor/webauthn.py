@@ -39,7 +39,7 @@ from fido2.webauthn import (
 
 from warden.accounts.models import User
 from warden.accounts.twofactor.errors import KeyCloned, KeyNotRecognised, SecondFactorError
-from warden.accounts.twofactor.ratelimit import attempt_failed, attempts_check
+from warden.accounts.twofactor.ratelimit import limited_attempt
 
 # How long the browser may take, and how long a challenge stays good. A challenge that
 # never expired would let an answer captured today (by a phishing proxy that relayed the
@@ -281,21 +281,9 @@ def authentication_complete(*, request: HttpRequest, user: User | None,
         # (counting against it would let anyone lock any account out), and a signature
         # cannot be guessed the way a six-digit code can.
         return _authenticate(request=request, user=None, credential=credential)
-    failure: SecondFactorError | None = None
-    with transaction.atomic():
-        # The account's row stays locked from the check to the count, so parallel
-        # attempts are counted one after another (ratelimit.attempts_check).
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        attempts_check(user=user, request=request)
-        try:
-            authenticator = _authenticate(request=request, user=user, credential=credential)
-        except SecondFactorError as exc:
-            attempt_failed(user=user, request=request)
-            failure = exc
-    # Raised outside the transaction, which would otherwise roll the count back.
-    if failure is not None:
-        raise failure
-    return authenticator
+    # Counted (and recorded) like a wrong code: ratelimit.limited_attempt.
+    return limited_attempt(request=request, user=user, check=lambda: _authenticate(
+        request=request, user=user, credential=credential))
 
 
 def _user_from_handle(user_handle: bytes | None) -> User:

@@ -31,6 +31,7 @@ from warden.accounts.twofactor.webauthn import (
     registration_begin,
     registration_complete,
 )
+from warden.audit.models import Event
 
 
 @pytest.fixture(autouse=True)
@@ -628,6 +629,17 @@ def test_failed_sign_ins_count_toward_the_rate_limit(request_: HttpRequest,
     with pytest.raises(KeyCloned):
         sign_in(request_, alice, key, counter=1)
     assert SecondFactorFailure.objects.filter(user=alice).count() == 4
+
+
+def test_a_failed_key_is_recorded_in_the_accounts_history_like_a_wrong_code(
+        request_: HttpRequest, alice: User) -> None:
+    key = SoftKey()
+    register(request_, alice, key)
+    sign_in(request_, alice, key, counter=9)
+    with pytest.raises(KeyCloned):
+        sign_in(request_, alice, key, counter=1)
+    failure = Event.objects.get(tag="account:two_factor:failure", user_id=alice.pk)
+    assert failure.details == {"reason": "KeyCloned"}
 
 
 def test_after_too_many_failures_even_the_right_key_is_refused(request_: HttpRequest,
