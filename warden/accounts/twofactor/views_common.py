@@ -11,6 +11,18 @@ from django.http import HttpRequest
 from warden.accounts.models import User
 
 
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a view behind `@login_required`."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """The page's script asking for WebAuthn options (it sends Accept: application/json)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 def safe_next(request: HttpRequest) -> str:
     """The `next` parameter (query string or form), only if it points into this site: an
     open redirect after a security step would be a gift to a phishing page."""

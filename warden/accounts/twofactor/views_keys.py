@@ -22,18 +22,14 @@ from warden.accounts.twofactor.views_common import (
     key_is_passkey,
     key_name,
     safe_next,
+    signed_in_user,
     user_keys,
+    wants_json,
     with_next,
 )
 from warden.accounts.twofactor.webauthn import KeyNameRequired, KeyNameTaken, KeyNameTooLong
 
 NAME_ERRORS = (KeyNameRequired, KeyNameTaken, KeyNameTooLong)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _own_key(request: HttpRequest, pk: int) -> Authenticator:
@@ -48,7 +44,7 @@ def _own_key(request: HttpRequest, pk: int) -> Authenticator:
 def keys_list(request: HttpRequest) -> HttpResponse:
     keys = [{"id": key.pk, "name": key_name(key), "passkey": key_is_passkey(key),
              "created_at": key.created_at, "last_used_at": key.last_used_at}
-            for key in user_keys(_user(request))]
+            for key in user_keys(signed_in_user(request))]
     return render(request, "mfa/keys.html", {"keys": keys})
 
 
@@ -65,8 +61,8 @@ def _default_key_name(user: User) -> str:
 @require_reauth
 @require_http_methods(["GET", "POST"])
 def key_add(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if request.method == "GET" and "application/json" in request.headers.get("Accept", ""):
+    user = signed_in_user(request)
+    if request.method == "GET" and wants_json(request):
         # The page's script asks for the options when the button is pressed, with the
         # passkey box as it is then: a passkey needs other options (discoverable, user
         # verified), and the challenge remembers which were asked for.
@@ -117,7 +113,7 @@ def key_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = KeyRenameForm(request.POST or None, initial={"name": key_name(key)})
     if request.method == "POST" and form.is_valid():
         try:
-            services.webauthn_rename(request=request, user=_user(request),
+            services.webauthn_rename(request=request, user=signed_in_user(request),
                                      authenticator_id=key.pk, name=form.cleaned_data["name"])
         except SecondFactorError as exc:
             form.add_error("name", str(exc.message))
@@ -139,7 +135,7 @@ def key_remove(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.webauthn_remove(request=request, user=_user(request),
+            services.webauthn_remove(request=request, user=signed_in_user(request),
                                      authenticator_id=key.pk)
         except SecondFactorError as exc:
             error = str(exc.message)

@@ -39,7 +39,7 @@ from warden.accounts.twofactor.forms import (
     SecondFactorCodeForm,
     TotpCodeForm,
 )
-from warden.accounts.twofactor.views_common import safe_next, user_keys, user_totp
+from warden.accounts.twofactor.views_common import safe_next, user_keys, user_totp, wants_json
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -182,10 +182,6 @@ class ReauthenticateWebAuthnView(BaseReauthenticateView):
 reauthenticate_webauthn = ReauthenticateWebAuthnView.as_view()
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_webauthn(request: HttpRequest) -> HttpResponse:
@@ -217,7 +213,7 @@ def login_webauthn(request: HttpRequest) -> HttpResponse:
                                                                     login)
                 return response
     options = webauthn.authentication_begin(request=request, user=None)
-    if request.method == "GET" and _wants_json(request):
+    if request.method == "GET" and wants_json(request):
         # The login page's button asks for a challenge only when pressed.
         return JsonResponse({"request_options": options})
     return render(request, "mfa/passkey_login.html", {

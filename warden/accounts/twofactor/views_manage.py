@@ -16,7 +16,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from warden.accounts.decorators import require_reauth
-from warden.accounts.models import User
 from warden.accounts.twofactor import policy, recovery, secretbox, services, totp
 from warden.accounts.twofactor.errors import SecondFactorError
 from warden.accounts.twofactor.forms import RecoveryCodeForm, TotpCodeForm
@@ -24,6 +23,7 @@ from warden.accounts.twofactor.views_common import (
     key_is_passkey,
     key_name,
     safe_next,
+    signed_in_user,
     user_keys,
     user_totp,
     with_next,
@@ -39,16 +39,10 @@ def _issuer() -> str:
     return str(settings.WARDEN_WEBAUTHN_RP_NAME)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @never_cache
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     keys = [{"id": key.pk, "name": key_name(key), "passkey": key_is_passkey(key),
              "created_at": key.created_at, "last_used_at": key.last_used_at}
             for key in user_keys(user)]
@@ -97,7 +91,7 @@ def _after_first_factor(request: HttpRequest, codes: list[str] | None, next_url:
 @require_reauth
 @require_http_methods(["GET", "POST"])
 def totp_activate(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     next_url = safe_next(request)
     if user_totp(user) is not None:
         messages.info(request, _("Your authenticator app is set up already. To move to "
@@ -145,7 +139,7 @@ def totp_activate(request: HttpRequest) -> HttpResponse:
 @require_reauth
 @require_http_methods(["GET", "POST"])
 def totp_deactivate(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if user_totp(user) is None:
         return HttpResponseRedirect(reverse("mfa_index"))
     error = ""
@@ -170,7 +164,7 @@ def totp_deactivate(request: HttpRequest) -> HttpResponse:
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Fresh codes are shown until the user types one back, which proves they kept them
     somewhere; after that they are never shown again (we keep only their hashes)."""
-    user = _user(request)
+    user = signed_in_user(request)
     next_url = safe_next(request)
     pending = services.pending_codes(request)
     form = RecoveryCodeForm(request.POST or None, auto_id="confirm_%s")
@@ -209,7 +203,7 @@ def recovery_codes_download(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Those recovery codes are no longer shown. Generate new "
                                  "ones if you did not keep them."))
         return HttpResponseRedirect(reverse("mfa_view_recovery_codes"))
-    user = _user(request)
+    user = signed_in_user(request)
     lines = [
         _("Recovery codes for %(account)s on %(site)s") % {
             "account": user.get_username(), "site": _issuer()},
@@ -229,7 +223,7 @@ def recovery_codes_download(request: HttpRequest) -> HttpResponse:
 @require_reauth
 @require_http_methods(["GET", "POST"])
 def recovery_codes_generate(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if not policy.has_two_factor(user):
         messages.info(request, _("Recovery codes come with an authenticator app or a "
                                  "security key. Set one of them up first."))
