@@ -13,7 +13,8 @@ import hmac
 import re
 import secrets
 
-from warden.accounts.twofactor import secretbox
+from warden.accounts.twofactor import secretbox, totp
+from warden.accounts.twofactor.errors import RecoveryCodeIncorrect
 
 COUNT = 10
 GROUP = 4
@@ -32,7 +33,7 @@ def codes_generate() -> list[str]:
 
 
 def code_normalize(text: str) -> str:
-    return re.sub(r"[\s\-]+", "", text or "").lower()
+    return totp.code_normalize(text).lower()
 
 
 def looks_like_recovery_code(text: str) -> bool:
@@ -45,13 +46,9 @@ _LABEL = b"warden recovery codes v1"
 def _key(kid: str | None = None) -> bytes:
     """The current hash key, or the one named `kid` (a set hashed before a key rotation
     still works while that key is in WARDEN_2FA_PREVIOUS_KEYS)."""
-    keys = secretbox.derived_keys(_LABEL)
     if kid is None:
-        return keys[0]
-    for key in keys:
-        if secretbox.key_id(key) == kid:
-            return key
-    raise secretbox.SecretBoxError("recovery codes hashed with a key this server no longer has")
+        return secretbox.derived_keys(_LABEL)[0]
+    return secretbox.key_named(_LABEL, kid)
 
 
 def current_key_id() -> str:
@@ -72,19 +69,22 @@ def codes_data(codes: list[str]) -> dict[str, object]:
             "used": [False] * len(codes), "confirmed": False}
 
 
-def code_index(data: dict[str, object], code: str) -> int | None:
-    """Which code of the set `code` is (used or not), comparing every hash in constant time
-    so the time taken does not tell how close a guess came."""
+def unused_code_index(data: dict[str, object], code: str) -> int:
+    """Which unused code of the set `code` is, or raise RecoveryCodeIncorrect. Every hash
+    is compared, in constant time, so the time taken does not tell how close a guess
+    came."""
     salt = str(data["salt"])
     kid = data.get("kid")
     try:
         wanted = code_hash(code, salt=salt, kid=str(kid) if kid else None)
-    except secretbox.SecretBoxError:
-        return None
+    except secretbox.SecretBoxError as exc:
+        raise RecoveryCodeIncorrect from exc
     found = None
-    hashes = data["hashes"]
-    assert isinstance(hashes, list)
+    hashes, used = data["hashes"], data["used"]
+    assert isinstance(hashes, list) and isinstance(used, list)
     for index, stored in enumerate(hashes):
         if hmac.compare_digest(str(stored), wanted):
             found = index
+    if found is None or used[found]:
+        raise RecoveryCodeIncorrect
     return found

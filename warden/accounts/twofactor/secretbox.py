@@ -47,6 +47,15 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"key id:" + key).hexdigest()[:12]
 
 
+def key_named(label: bytes, kid: str) -> bytes:
+    """The configured key (current or previous) whose id is `kid`, or raise."""
+    key = next((k for k in derived_keys(label) if key_id(k) == kid), None)
+    if key is None:
+        raise SecretBoxError("sealed with a key this server no longer has "
+                             "(add it to WARDEN_2FA_PREVIOUS_KEYS)")
+    return key
+
+
 def seal(text: str, *, purpose: str) -> str:
     key = derived_keys(_LABEL)[0]
     nonce = secrets.token_bytes(12)
@@ -65,10 +74,7 @@ def unseal(sealed: str, *, purpose: str) -> str:
     version, kid, body = [*sealed.split(":", 2), "", ""][:3]
     if version != VERSION:
         raise SecretBoxError("unknown format")
-    key = next((k for k in derived_keys(_LABEL) if key_id(k) == kid), None)
-    if key is None:
-        raise SecretBoxError("sealed with a key this server no longer has "
-                             "(add it to WARDEN_2FA_PREVIOUS_KEYS)")
+    key = key_named(_LABEL, kid)
     try:
         raw = base64.urlsafe_b64decode(body.encode())
         return AESGCM(key).decrypt(raw[:12], raw[12:], purpose.encode()).decode()

@@ -237,9 +237,7 @@ def _recovery_verify(request: HttpRequest | None, user: User, code: str) -> Auth
     if authenticator is None or not _factors(user).exists() or \
             not recovery.looks_like_recovery_code(code):
         raise RecoveryCodeIncorrect
-    index = recovery.code_index(authenticator.data, code)
-    if index is None or authenticator.data["used"][index]:
-        raise RecoveryCodeIncorrect
+    index = recovery.unused_code_index(authenticator.data, code)
     authenticator.data["used"][index] = True
     authenticator.save(update_fields=["data"])
     remaining = authenticator.data["used"].count(False)
@@ -286,9 +284,7 @@ def recovery_codes_confirm(*, request: HttpRequest | None, user: User, code: str
             user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
         if authenticator is None:
             raise RecoveryCodeIncorrect
-        index = recovery.code_index(authenticator.data, code)
-        if index is None or authenticator.data["used"][index]:
-            raise RecoveryCodeIncorrect
+        recovery.unused_code_index(authenticator.data, code)
         authenticator.data["confirmed"] = True
         authenticator.save(update_fields=["data"])
 
