@@ -67,8 +67,8 @@ class Command(BaseCommand):
         if two_factor_required(user) and not has_two_factor(user):
             raise CommandError(
                 f"User {user.username} has no two-factor authentication, which this index "
-                "requires for API tokens. They can set it up on their Security page "
-                f"({reverse('mfa_index')}) after logging in; then create the token again.")
+                "requires for API tokens. They can set it up on the Two-factor authentication "
+                f"page ({reverse('mfa_index')}) after logging in; then create the token again.")
         now = timezone.now()
         expires = None
         if options["expires"]:
