@@ -176,7 +176,7 @@ def test_search_with_several_pages_has_accessible_pagination(server, watched):
     # Rows made directly: 21 projects is one more than a page holds.
     server.shell(
         "from warden.packaging.models import Project, Release\n"
-        "from warden.packaging.upload.names import name_confusable_key\n"
+        "from warden.packaging.names import name_confusable_key\n"
         "for n in range(21):\n"
         "    name = f'paginate-me-{n:02d}'\n"
         "    p = Project.objects.create(name=name, normalized_name=name, "

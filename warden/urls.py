@@ -11,8 +11,8 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("warden.packaging.manage.urls")),
-    path("manage/tokens/", include("warden.tokens.urls")),
-    path("", include("warden.audit.urls")),
+    path("manage/tokens/", include("warden.web.tokens.urls")),
+    path("", include("warden.web.audit.urls")),
     path("", include("warden.web.urls")),
     path("", include("warden.packaging.urls")),
 ]

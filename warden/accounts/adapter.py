@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from warden.accounts.models import User
 from warden.accounts.reauth import reauth_is_recent
-from warden.audit.receivers import password_reset_requested
+from warden.accounts.receivers import password_reset_requested
 
 
 class AccountAdapter(DefaultAccountAdapter):

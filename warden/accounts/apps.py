@@ -15,3 +15,8 @@ class AccountsConfig(AppConfig):
         # has a factor gains nothing from being unable to add a work address, and adding
         # one needs re-authentication and mail verification anyway.
         signals._add_email.disconnect(on_add_email)
+
+        # The account flows belong to allauth; their signals tell us what to record.
+        from warden.accounts.receivers import receivers_connect
+
+        receivers_connect()

@@ -19,12 +19,12 @@ from packaging.utils import (
 )
 
 from warden.accounts.models import User
+from warden.packaging.dists.archive import ArchiveLimits, archive_inspect
+from warden.packaging.dists.filenames import filename_parse
+from warden.packaging.dists.metadata import metadata_parse_file
+from warden.packaging.errors import UploadError
 from warden.packaging.models import Project
-from warden.packaging.upload.archive import ArchiveLimits, archive_inspect
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import filename_parse
-from warden.packaging.upload.metadata import metadata_parse_file
-from warden.packaging.upload.names import name_normalize
+from warden.packaging.names import name_normalize
 from warden.packaging.upload.service import UploadResult, file_publish
 
 # Things that look like distributions; anything else in an export (signatures, indexes) is

@@ -28,8 +28,8 @@ from warden.packaging.models import (
     RoleInvitation,
     RoleName,
 )
+from warden.packaging.pages import simple_project_refresh
 from warden.packaging.services import ManageError, journal_add, project_lock, role_require
-from warden.packaging.simple.render import simple_project_refresh
 
 OWNER_ONLY = (RoleName.OWNER,)
 

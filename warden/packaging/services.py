@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_version
 from warden.accounts.models import User
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
+from warden.packaging.errors import UploadError
 from warden.packaging.models import (
     File,
     JournalEntry,
@@ -26,13 +27,12 @@ from warden.packaging.models import (
     RoleName,
     UsedFilename,
 )
-from warden.packaging.simple.render import (
+from warden.packaging.names import name_confusable_key, name_normalize, name_validate
+from warden.packaging.pages import (
     simple_index_refresh,
     simple_project_refresh,
     simple_project_unpublish,
 )
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.names import name_confusable_key, name_normalize, name_validate
 
 if TYPE_CHECKING:
     from warden.tokens.models import Token

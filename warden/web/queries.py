@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from warden.accounts.models import User
 from warden.packaging.models import File, Project, ProjectStatus, Release, Role, RoleName
-from warden.packaging.upload.names import name_normalize
+from warden.packaging.names import name_normalize
 from warden.packaging.versions import version_key
 
 SEARCH_QUERY_MAX_LENGTH = 200

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_safe
 
 from warden.accounts.models import User
 from warden.packaging.models import File, Project, ProjectStatus, Release
+from warden.packaging.names import name_normalize
 from warden.packaging.services import release_get
-from warden.packaging.upload.names import name_normalize
 from warden.packaging.versions import is_prerelease, release_current
 from warden.web import queries
 from warden.web.readme import readme_render

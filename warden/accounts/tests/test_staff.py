@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from warden.accounts.models import User
 from warden.accounts.services import StaffActionError, user_disable
+from warden.packaging.errors import UploadError
 from warden.packaging.models import (
     File,
     ProhibitedName,
@@ -25,10 +26,9 @@ from warden.packaging.models import (
     SimplePage,
     UsedFilename,
 )
+from warden.packaging.pages import simple_project_refresh
 from warden.packaging.services import project_create, project_name_check
-from warden.packaging.simple.render import simple_project_refresh
 from warden.packaging.staff import project_remove
-from warden.packaging.upload.errors import UploadError
 from warden.tokens.models import Token
 from warden.tokens.services import TokenError, token_authenticate, token_mint
 

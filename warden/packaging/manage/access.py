@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from warden.packaging.models import Project, Role, RoleName
-from warden.packaging.upload.names import name_normalize
+from warden.packaging.names import name_normalize
 
 View = Callable[..., HttpResponse]
 

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 
+from warden.packaging.pages import INDEX_KEY, page_path
 from warden.packaging.simple.files import package_file_fast
 from warden.packaging.simple.negotiate import negotiate
-from warden.packaging.simple.render import INDEX_KEY, page_path
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

@@ -11,7 +11,7 @@ from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion
 
 from warden.packaging.models import File, Project, Release
-from warden.packaging.upload.names import name_normalize
+from warden.packaging.names import name_normalize
 from warden.packaging.versions import release_current, version_key
 
 

@@ -11,9 +11,9 @@ from django.http import (
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from warden.packaging.names import name_normalize
+from warden.packaging.pages import simple_index_ensure
 from warden.packaging.simple.negotiate import negotiate
-from warden.packaging.simple.render import simple_index_ensure
-from warden.packaging.upload.names import name_normalize
 
 
 def _not_acceptable() -> HttpResponse:

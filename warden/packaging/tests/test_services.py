@@ -7,6 +7,7 @@ from django.db import transaction
 from packaging.metadata import Metadata
 
 from warden.accounts.models import User
+from warden.packaging.errors import UploadError
 from warden.packaging.models import (
     JournalEntry,
     Project,
@@ -22,7 +23,6 @@ from warden.packaging.services import (
     release_get,
     release_get_or_create,
 )
-from warden.packaging.upload.errors import UploadError
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from warden.accounts.models import User
+from warden.packaging.errors import UploadError
 from warden.packaging.models import (
     File,
     JournalEntry,
@@ -33,7 +34,6 @@ from warden.packaging.tests.conftest import (
     metadata_text,
 )
 from warden.packaging.upload import views
-from warden.packaging.upload.errors import UploadError
 from warden.tokens.models import Token
 from warden.tokens.services import token_mint, token_revoke
 

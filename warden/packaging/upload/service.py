@@ -29,7 +29,17 @@ from packaging.utils import canonicalize_version
 from warden.accounts.models import User
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
+from warden.packaging.dists.archive import ArchiveLimits, archive_inspect
+from warden.packaging.dists.filenames import DistFilename, filename_parse
+from warden.packaging.dists.metadata import (
+    metadata_compare,
+    metadata_from_form,
+    metadata_parse_file,
+)
+from warden.packaging.errors import UploadError
 from warden.packaging.models import File, PackageType, Project, ProjectStatus, UsedFilename
+from warden.packaging.names import name_normalize
+from warden.packaging.pages import simple_project_refresh
 from warden.packaging.services import (
     journal_add,
     project_create,
@@ -37,16 +47,6 @@ from warden.packaging.services import (
     release_get,
     release_get_or_create,
 )
-from warden.packaging.simple.render import simple_project_refresh
-from warden.packaging.upload.archive import ArchiveLimits, archive_inspect
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import DistFilename, filename_parse
-from warden.packaging.upload.metadata import (
-    metadata_compare,
-    metadata_from_form,
-    metadata_parse_file,
-)
-from warden.packaging.upload.names import name_normalize
 from warden.tokens.models import Token
 from warden.tokens.services import TokenContext, token_check_project, token_record_use
 

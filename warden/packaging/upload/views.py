@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from warden.accounts.twofactor.errors import TwoFactorRequiredForUpload
 from warden.accounts.twofactor.policy import setup_url, upload_allowed
-from warden.packaging.upload.errors import UploadError
+from warden.packaging.errors import UploadError
 from warden.packaging.upload.service import upload_file
 from warden.tokens.caveats import TokenError
 from warden.tokens.services import TokenContext, token_authenticate

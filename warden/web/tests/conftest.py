@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
 from warden.packaging.models import File, Project, Release, Role
-from warden.packaging.upload.names import name_confusable_key, name_normalize
+from warden.packaging.names import name_confusable_key, name_normalize
 
 
 def add_release(project: Project, version: str, *, files: tuple[str, ...] = (),

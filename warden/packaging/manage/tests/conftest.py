@@ -21,7 +21,7 @@ from django.test import Client
 
 from warden.accounts.models import User
 from warden.packaging.models import File, Project, Release, SimplePage
-from warden.packaging.simple.render import page_path
+from warden.packaging.pages import page_path
 from warden.packaging.tests import conftest as packaging
 from warden.packaging.tests.conftest import Upload
 

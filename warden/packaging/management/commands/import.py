@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from warden.packaging.errors import UploadError
 from warden.packaging.importer import ImportSummary, import_candidates, import_file
-from warden.packaging.upload.errors import UploadError
 
 
 class Command(BaseCommand):

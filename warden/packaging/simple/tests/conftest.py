@@ -14,9 +14,9 @@ from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
 from warden.packaging.models import File, Project, Release
+from warden.packaging.names import name_confusable_key, name_normalize
+from warden.packaging.pages import simple_index_refresh, simple_project_refresh
 from warden.packaging.services import journal_add
-from warden.packaging.simple.render import simple_index_refresh, simple_project_refresh
-from warden.packaging.upload.names import name_confusable_key, name_normalize
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_html_and_json_have_different_etags(demo):
 
 def test_stale_etag_gets_the_new_page_after_a_change(demo, make_project):
     from warden.packaging.models import Release
-    from warden.packaging.simple.render import simple_project_refresh
+    from warden.packaging.pages import simple_project_refresh
 
     _, before, _ = wsgi_get(fast_only, "/simple/demo-pkg/")
     Release.objects.filter(project=demo, version="1.0").update(yanked=True)

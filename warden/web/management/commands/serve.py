@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from warden.audit.tasks import audit_ip_retention
-from warden.packaging.simple.render import simple_index_ensure
+from warden.packaging.pages import simple_index_ensure
 
 log = logging.getLogger("warden.serve")
 

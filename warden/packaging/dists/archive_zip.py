@@ -18,7 +18,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import BinaryIO
 
-from warden.packaging.upload.archive_common import (
+from warden.packaging.dists.archive_common import (
     CHUNK_SIZE,
     SYMLINK_MAX_LENGTH,
     ArchiveLimits,
@@ -31,8 +31,8 @@ from warden.packaging.upload.archive_common import (
     symlink_target_check,
     wheel_dist_info_find,
 )
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import DistFilename
+from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.errors import UploadError
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_SIGNATURE = b"PK\x03\x04"

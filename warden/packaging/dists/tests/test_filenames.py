@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import DistFilename, filename_parse
+from warden.packaging.dists.filenames import DistFilename, filename_parse
+from warden.packaging.errors import UploadError
 
 
 def parse(

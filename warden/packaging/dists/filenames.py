@@ -24,8 +24,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.names import name_normalize, name_validate
+from warden.packaging.errors import UploadError
+from warden.packaging.names import name_normalize, name_validate
 
 PackageType = Literal["sdist", "bdist_wheel"]
 

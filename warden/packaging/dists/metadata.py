@@ -11,8 +11,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_version
 
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.names import name_normalize, name_validate
+from warden.packaging.errors import UploadError
+from warden.packaging.names import name_normalize, name_validate
 
 # 2.5 (PEP 794, Import-Name) is what current hatchling writes; refusing it would refuse
 # every hatchling project. Its new fields are validated by packaging and kept in METADATA.

@@ -139,7 +139,7 @@ def on_email_changed(*, request: HttpRequest, user: User,
 
 
 def receivers_connect() -> None:
-    uid = "warden.audit"
+    uid = "warden.accounts.audit"
     allauth.user_signed_up.connect(on_signed_up, dispatch_uid=f"{uid}.signed_up")
     allauth.user_logged_in.connect(on_logged_in, dispatch_uid=f"{uid}.logged_in")
     auth.user_login_failed.connect(on_login_failed, dispatch_uid=f"{uid}.login_failed")

@@ -15,7 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Self
 
-from warden.packaging.upload.archive_common import (
+from warden.packaging.dists.archive_common import (
     CHUNK_SIZE,
     ArchiveLimits,
     ExpansionBudget,
@@ -27,8 +27,8 @@ from warden.packaging.upload.archive_common import (
     sdist_tops_error,
     symlink_target_check,
 )
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import DistFilename
+from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.errors import UploadError
 
 # tarfile reads pax and GNU long-name headers into memory in one piece, so a
 # compressed 1 GiB "header" would cost 1 GiB of RAM before we see any member.

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warden.packaging.upload.archive_common import ArchiveLimits
-from warden.packaging.upload.archive_tar import tar_inspect
-from warden.packaging.upload.archive_zip import zip_inspect
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import DistFilename
+from warden.packaging.dists.archive_common import ArchiveLimits
+from warden.packaging.dists.archive_tar import tar_inspect
+from warden.packaging.dists.archive_zip import zip_inspect
+from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.errors import UploadError
 
 __all__ = ["ArchiveLimits", "archive_inspect"]
 

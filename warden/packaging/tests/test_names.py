@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.names import name_confusable_key, name_normalize, name_validate
+from warden.packaging.errors import UploadError
+from warden.packaging.names import name_confusable_key, name_normalize, name_validate
 
 
 @pytest.mark.parametrize(

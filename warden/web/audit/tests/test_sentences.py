@@ -11,13 +11,13 @@ from django.utils import timezone, translation
 
 from warden.accounts.models import User
 from warden.audit.models import Event
-from warden.audit.sentences import LABELS, SENTENCES, event_sentence, tag_label
 from warden.audit.services import audit_ip_erase, record_event
 from warden.audit.vocabulary import Tag
 from warden.packaging.models import Project
 from warden.packaging.services import project_create
 from warden.tokens.models import Token
 from warden.tokens.services import token_mint, token_revoke
+from warden.web.audit.sentences import LABELS, SENTENCES, event_sentence, tag_label
 
 TWINE = "twine/7.0.0 pkginfo/1.12 requests/2.32 CPython/3.11.2"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"

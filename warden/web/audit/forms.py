@@ -10,8 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from warden.audit.client import ip_prefix
-from warden.audit.sentences import tag_label
 from warden.audit.vocabulary import Tag
+from warden.web.audit.sentences import tag_label
 
 
 def _kind_choices(tags: Iterable[str]) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warden.audit import views
+from warden.web.audit import views
 
 urlpatterns = [
     path("account/security-history/", views.user_history, name="audit-user-history"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warden.tokens import views
+from warden.web.tokens import views
 
 urlpatterns = [
     path("", views.token_list_view, name="manage-tokens"),

@@ -3,13 +3,13 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.metadata import (
+from warden.packaging.dists.metadata import (
     metadata_compare,
     metadata_from_form,
     metadata_parse_file,
 )
-from warden.packaging.upload.tests.builders import metadata_text
+from warden.packaging.dists.tests.builders import metadata_text
+from warden.packaging.errors import UploadError
 
 Form = dict[str, list[str]]
 

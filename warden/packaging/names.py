@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from warden.packaging.upload.errors import UploadError
+from warden.packaging.errors import UploadError
 
 NAME_MAX_LENGTH = 100
 

@@ -21,9 +21,9 @@ from warden.accounts.decorators import require_reauth
 from warden.accounts.models import User
 from warden.accounts.twofactor.policy import require_two_factor
 from warden.tokens.caveats import ProjectName, TokenError, caveat_parse
-from warden.tokens.forms import TokenCreateForm
 from warden.tokens.models import Token
 from warden.tokens.services import token_list, token_mint, token_revoke
+from warden.web.tokens.forms import TokenCreateForm
 
 REPOSITORY_NAME = "warden"
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import DistFilename
-from warden.packaging.upload.names import name_normalize
+from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.errors import UploadError
+from warden.packaging.names import name_normalize
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from warden.audit.models import Event, EventQuerySet
 from warden.packaging.models import Project
-from warden.packaging.upload.names import name_normalize
+from warden.packaging.names import name_normalize
 
 
 def user_chain(user_id: int) -> str:

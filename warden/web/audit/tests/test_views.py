@@ -20,12 +20,12 @@ from django.utils import timezone
 from warden.accounts.models import User
 from warden.audit.models import Event
 from warden.audit.services import record_event
-from warden.audit.views import EXPORT_COLUMNS, PAGE_SIZE, csv_cell
 from warden.audit.vocabulary import Tag
 from warden.packaging.models import Project, Role, RoleName
 from warden.packaging.services import project_create
 from warden.tokens.models import Token
 from warden.tokens.services import token_mint
+from warden.web.audit.views import EXPORT_COLUMNS, PAGE_SIZE, csv_cell
 
 TWINE = "twine/7.0.0 CPython/3.11.2"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from warden.packaging.upload.archive import ArchiveLimits, archive_inspect
-from warden.packaging.upload.archive_common import MiB
-from warden.packaging.upload.errors import UploadError
-from warden.packaging.upload.filenames import DistFilename
-from warden.packaging.upload.tests import builders
-from warden.packaging.upload.tests.builders import (
+from warden.packaging.dists.archive import ArchiveLimits, archive_inspect
+from warden.packaging.dists.archive_common import MiB
+from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.dists.tests import builders
+from warden.packaging.dists.tests.builders import (
     dist_filename,
     metadata_text,
     sdist_members,
@@ -28,6 +27,7 @@ from warden.packaging.upload.tests.builders import (
     zip_symlink,
     zip_write,
 )
+from warden.packaging.errors import UploadError
 
 WHEEL = "demo-1.0-py3-none-any.whl"
 SDIST = "demo-1.0.tar.gz"

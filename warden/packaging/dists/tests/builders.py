@@ -12,7 +12,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from warden.packaging.upload.filenames import DistFilename, PackageType
+from warden.packaging.dists.filenames import DistFilename, PackageType
 
 WHEEL_FILE = b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 

@@ -7,7 +7,7 @@ import re
 from django.core.files.storage import default_storage
 
 from warden.packaging.models import ProjectStatus, SimplePage
-from warden.packaging.simple.render import page_path, project_render, simple_index_refresh
+from warden.packaging.pages import page_path, project_render, simple_index_refresh
 
 
 def test_json_page_lists_versions_in_version_order(demo):

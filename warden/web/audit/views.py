@@ -1,6 +1,6 @@
 """The three audit pages: a user's security history, a project's history for its people, and
 the staff search with its CSV and JSON exports. Read only; the queries are in
-`warden.audit.queries`, the words in `warden.audit.sentences`."""
+`warden.web.audit.queries`, the words in `warden.web.audit.sentences`."""
 
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from warden.accounts.twofactor.policy import require_two_factor
-from warden.audit import queries
-from warden.audit.forms import KindFilterForm, StaffSearchForm
 from warden.audit.models import Event
-from warden.audit.sentences import event_sentence, tag_label
 from warden.packaging.manage.access import project_member
 from warden.packaging.manage.common import request_user
 from warden.packaging.models import Project, Role
+from warden.web.audit import queries
+from warden.web.audit.forms import KindFilterForm, StaffSearchForm
+from warden.web.audit.sentences import event_sentence, tag_label
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = [
