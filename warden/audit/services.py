@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
-from warden.audit.client import client_ip, ip_hash, ip_prefix, user_agent_describe
+from warden.audit.client import ip_hash, ip_prefix, user_agent_describe
 from warden.audit.models import ChainHead, Event
+from warden.audit.origin import Origin
 from warden.audit.vocabulary import Tag
 
 if TYPE_CHECKING:
@@ -97,26 +97,28 @@ def _lock_head(chain: str) -> ChainHead:
         return ChainHead.objects.select_for_update().get(chain=chain)
 
 
-def record_event(*, tag: Tag, request: HttpRequest | None = None, actor: User | None = None,
-                 token: Token | None = None, user: User | None = None,
-                 project: Project | None = None, project_name: str = "", version: str = "",
-                 filename: str = "", details: Mapping[str, Any] | None = None,
-                 user_agent: str | None = None) -> Event:
-    """Append one event. `user` is the account the event is about (defaults to the actor,
-    then to the token's owner); `actor` who did it (None: an operator or the system); a
-    token that acted is named by id and description, never by its value."""
+def record_event(*, tag: Tag, origin: Origin, token: Token | None = None,
+                 user: User | None = None, project: Project | None = None,
+                 project_name: str = "", version: str = "", filename: str = "",
+                 details: Mapping[str, Any] | None = None) -> Event:
+    """Append one event of what `origin` did. `user` is the account the event is about
+    (defaults to the actor, then to the token's owner); `token` the token it concerns
+    (defaults to the one the origin acted with), named by id and description, never by its
+    value."""
     if not isinstance(tag, Tag):
         raise TypeError(f"{tag!r} is not an audit tag; add it to warden.audit.vocabulary")
     payload = dict(details or {})
+    if origin.via:
+        payload.setdefault("via", origin.via)
     _check_details(payload)
+    actor = origin.actor
+    token = token if token is not None else origin.token
     # No actor means an operator's command (`warden ...`) or the system, never "the token's
     # owner" by default: a revocation from the command line must not read as the owner's.
     subject = user if user is not None else (actor if actor is not None else (
         token.user if token is not None else None))
     name = project.normalized_name if project is not None else project_name
-    address = client_ip(request) if request is not None else ""
-    agent = user_agent if user_agent is not None else (
-        request.headers.get("User-Agent", "") if request is not None else "")
+    address, agent = origin.address, origin.user_agent
     hashed, prefix = ip_hash(address), ip_prefix(address)
     with transaction.atomic():
         chain = _chain_for(tag, user_id=subject.pk if subject else None, project_name=name)
