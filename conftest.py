@@ -3,7 +3,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -195,3 +195,16 @@ def mallory(db: None) -> Any:
     from warden.accounts.models import User
 
     return User.objects.create_user(username="mallory", email="mallory@example.invalid")
+
+
+@pytest.fixture
+def run_tasks(db: None) -> Callable[[], None]:
+    """Run every queued task the way `warden serve`'s worker does (the real worker, in
+    batch mode): pages, mail and other work that a change queued on commit."""
+    from django.core.management import call_command
+
+    def run() -> None:
+        call_command("db_worker", batch=True, interval=0, startup_delay=False, verbosity=0,
+                     queue_name="*")
+
+    return run

@@ -50,7 +50,7 @@ class Origin:
 
     @classmethod
     def from_request(cls, request: HttpRequest, *, interface: Interface = Interface.WEB,
-                     actor: User | None | _SignedIn = SIGNED_IN, token: Token | None = None,
+                     actor: User | _SignedIn | None = SIGNED_IN, token: Token | None = None,
                      via: str = "") -> Origin:
         """From a request: its address and user agent. The actor is the signed-in user
         (none for an anonymous request) unless given."""

@@ -17,9 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from warden.accounts.models import User
+from warden.audit.origin import Interface, Origin
 from warden.packaging.models import ProhibitedName, Project
 from warden.packaging.services import prohibited_name_add
 from warden.packaging.staff import project_remove
+
+
+def _origin(request: HttpRequest) -> Origin:
+    return Origin.from_request(request, interface=Interface.ADMIN, actor=_staff(request))
 
 
 def _staff(request: HttpRequest) -> User:
@@ -56,7 +61,7 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
         for project in queryset:
             prohibited_name_add(name=project.name,
                                 reason=f"prohibited by {staff_user.username} from the admin",
-                                staff_user=staff_user, request=request)
+                                origin=_origin(request))
             count += 1
         self.message_user(request, ngettext(
             "Prohibited %(count)d name. Existing projects keep it; nobody can register it "
@@ -79,10 +84,10 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
             }
             return TemplateResponse(request, "admin/packaging/project/remove_confirmation.html",
                                     context)
-        staff_user = _staff(request)
+        origin = _origin(request)
         names = []
         for project in queryset:
-            project_remove(project=project, staff_user=staff_user, request=request)
+            project_remove(project=project, origin=origin)
             names.append(project.name)
         self.message_user(request, ngettext(
             "Removed %(count)d project: %(names)s. Its file names can never be used again.",
@@ -114,6 +119,6 @@ class ProhibitedNameAdmin(admin.ModelAdmin[ProhibitedName]):
                    change: bool) -> None:
         # Through the service, which normalizes the name and computes its look-alike key.
         saved = prohibited_name_add(name=obj.normalized_name, reason=obj.reason,
-                                    staff_user=_staff(request), request=request)
+                                    origin=_origin(request))
         obj.pk, obj.normalized_name = saved.pk, saved.normalized_name
         obj.confusable_key, obj.created = saved.confusable_key, saved.created

@@ -1,4 +1,4 @@
-"""The one exception type an upload check raises."""
+"""The one exception type a refused publish raises."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ class UploadError(Exception):
     make sense to a person who has never read this code.
     """
 
-    def __init__(self, message: str, *, status: int = 400) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.status = status

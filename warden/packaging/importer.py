@@ -19,13 +19,13 @@ from packaging.utils import (
 )
 
 from warden.accounts.models import User
+from warden.audit.origin import Origin
 from warden.packaging.dists.archive import ArchiveLimits, archive_inspect
 from warden.packaging.dists.filenames import filename_parse
 from warden.packaging.dists.metadata import metadata_parse_file
 from warden.packaging.errors import UploadError
-from warden.packaging.models import Project
 from warden.packaging.names import name_normalize
-from warden.packaging.upload.service import UploadResult, file_publish
+from warden.packaging.publish import IncomingFile, Published, file_publish
 
 # Things that look like distributions; anything else in an export (signatures, indexes) is
 # not ours to judge and is skipped silently.
@@ -61,7 +61,7 @@ def _digests(path: Path) -> dict[str, str]:
     return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 
-def import_file(*, path: Path, owner: User) -> UploadResult:
+def import_file(*, path: Path, owner: User, origin: Origin) -> Published:
     filename = path.name
     if filename.endswith(".whl"):
         try:
@@ -92,8 +92,8 @@ def import_file(*, path: Path, owner: User) -> UploadResult:
     if meta.version.local is not None:  # as for an upload
         raise UploadError(f"Local versions are not allowed on an index: {str(meta.version)!r} "
                           f"has the local part '+{meta.version.local}'.")
-    project = Project.objects.filter(normalized_name=name_normalize(meta.name)).first()
-    return file_publish(user=owner, project=project, meta=meta, dist=dist, filename=filename,
-                        source=path, size=path.stat().st_size, digests=_digests(path),
-                        uploaded_via="warden-import", via="warden import",
-                        check_form_against_file=False)
+    incoming = IncomingFile(filename=filename, dist=dist, meta=meta, meta_is_claim=False,
+                            source=path, size=path.stat().st_size, digests=_digests(path),
+                            client="warden-import")
+    # An operator's command: no token, and the owner is whoever the operator named.
+    return file_publish(incoming=incoming, owner=owner, origin=origin, context=None)

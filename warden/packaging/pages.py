@@ -15,9 +15,10 @@ from html import escape
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 
-from warden.packaging.models import File, Project, ProjectStatus, SimplePage
+from warden.packaging.models import File, JournalEntry, Project, ProjectStatus, SimplePage
 from warden.packaging.versions import version_key
 
 API_VERSION = "1.4"
@@ -137,36 +138,53 @@ def _store(body: bytes) -> str:
 
 
 def page_publish(*, key: str, html: bytes, json_body: bytes, serial: int) -> SimplePage:
-    """Store both bodies, then point the key at them. Bodies are written before the row, so
-    a reader that sees the row always finds the bytes."""
-    page, _ = SimplePage.objects.update_or_create(
-        key=key,
-        defaults={"html_sha256": _store(html), "json_sha256": _store(json_body),
-                  "serial": serial},
-    )
+    """Store both bodies, then point the key at them, unless a render of a later serial got
+    there first (renders run as tasks, and two workers can finish out of order). Bodies are
+    written before the row, so a reader that sees the row always finds the bytes."""
+    html_sha256, json_sha256 = _store(html), _store(json_body)
+    with transaction.atomic():
+        page = SimplePage.objects.select_for_update().filter(key=key).first()
+        if page is None:
+            try:
+                with transaction.atomic():
+                    return SimplePage.objects.create(key=key, html_sha256=html_sha256,
+                                                     json_sha256=json_sha256, serial=serial)
+            except IntegrityError:  # another render created it meanwhile
+                page = SimplePage.objects.select_for_update().get(key=key)
+        if page.serial > serial:
+            return page
+        page.html_sha256, page.json_sha256, page.serial = html_sha256, json_sha256, serial
+        page.save(update_fields=["html_sha256", "json_sha256", "serial"])
     return page
 
 
-def simple_project_refresh(*, project: Project) -> None:
-    """Re-render after any change to the project. Call inside the change's transaction, so
-    the new page becomes visible exactly when the change commits."""
+def simple_project_render(*, normalized_name: str) -> None:
+    """Publish the project's pages as they are now (no page if it no longer exists)."""
+    project = Project.objects.filter(normalized_name=normalized_name).first()
+    if project is None:
+        SimplePage.objects.filter(key=normalized_name).delete()
+        return
+    if SimplePage.objects.filter(key=normalized_name, serial__gte=project.last_serial).exists():
+        return  # a render of this change (or a later one) is already published
     html, json_body = project_render(project=project)
-    page_publish(key=project.normalized_name, html=html, json_body=json_body,
+    page_publish(key=normalized_name, html=html, json_body=json_body,
                  serial=project.last_serial)
 
 
-def simple_project_unpublish(*, normalized_name: str) -> None:
-    SimplePage.objects.filter(key=normalized_name).delete()
-
-
-def simple_index_refresh() -> None:
+def simple_index_render(*, serial: int) -> None:
+    """Publish the root index as it is now, unless a render since change `serial` is
+    published already: a burst of new projects costs one render, not one each."""
+    if SimplePage.objects.filter(key=INDEX_KEY, serial__gte=serial).exists():
+        return
+    # Read before the list, so the page never claims a serial newer than what it shows.
+    latest = JournalEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
     pairs = Project.objects.exclude(status=ProjectStatus.QUARANTINED).values_list(
         "name", "normalized_name")
     html, json_body = index_render(projects=pairs)
-    page_publish(key=INDEX_KEY, html=html, json_body=json_body, serial=0)
+    page_publish(key=INDEX_KEY, html=html, json_body=json_body, serial=latest)
 
 
 def simple_index_ensure() -> None:
-    with transaction.atomic():
-        if not SimplePage.objects.filter(key=INDEX_KEY).exists():
-            simple_index_refresh()
+    """The root index exists from the first start, before any project does."""
+    if not SimplePage.objects.filter(key=INDEX_KEY).exists():
+        simple_index_render(serial=0)

@@ -15,12 +15,12 @@ project's simple page in the same transaction.
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from warden.accounts.models import User
-from warden.audit.services import record_event
+from warden.audit.origin import Origin
 from warden.audit.vocabulary import Tag
+from warden.packaging.changes import ProjectChange, project_changed
 from warden.packaging.models import (
     InvitationStatus,
     Project,
@@ -28,8 +28,7 @@ from warden.packaging.models import (
     RoleInvitation,
     RoleName,
 )
-from warden.packaging.pages import simple_project_refresh
-from warden.packaging.services import ManageError, journal_add, project_lock, role_require
+from warden.packaging.services import ManageError, actor_of, project_lock, role_require
 
 OWNER_ONLY = (RoleName.OWNER,)
 
@@ -39,17 +38,13 @@ def _role_name_check(role_name: str) -> None:
         raise ManageError(_("%(role)s is not a role.") % {"role": role_name})
 
 
-def _journal(*, project: Project, action: str, actor: User) -> None:
-    journal_add(project=project, action=action, user=actor)
-    simple_project_refresh(project=project)
-
-
-def role_invite(*, project: Project, inviter: User, invitee_username: str,
-                role_name: str, request: HttpRequest | None = None) -> RoleInvitation:
+def role_invite(*, project: Project, invitee_username: str, role_name: str,
+                origin: Origin) -> RoleInvitation:
     """An owner invites a user, by username, to take `role_name` on the project."""
     _role_name_check(role_name)
     with transaction.atomic():
         project = project_lock(project=project)
+        inviter = actor_of(origin)
         role_require(project=project, user=inviter, role_names=OWNER_ONLY)
         invitee = User.objects.filter(username=invitee_username.strip(), is_active=True).first()
         if invitee is None:
@@ -64,10 +59,9 @@ def role_invite(*, project: Project, inviter: User, invitee_username: str,
                               % {"username": invitee.username, "project": project.name})
         invitation = RoleInvitation.objects.create(project=project, invitee=invitee,
                                                    inviter=inviter, role_name=role_name)
-        _journal(project=project, action=f"invite {role_name} {invitee.username}",
-                 actor=inviter)
-        record_event(tag=Tag.PROJECT_ROLE_INVITED, request=request, actor=inviter,
-                     user=invitee, project=project, details={"role": role_name})
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_ROLE_INVITED, action=f"invite {role_name} {invitee.username}",
+            user=invitee, details={"role": role_name}))
     return invitation
 
 
@@ -91,10 +85,10 @@ def _invitee_check(*, invitation: RoleInvitation, user: User) -> None:
         raise ManageError(_("This invitation is not addressed to you."))
 
 
-def invitation_accept(*, invitation: RoleInvitation, user: User,
-                      request: HttpRequest | None = None) -> Role:
+def invitation_accept(*, invitation: RoleInvitation, origin: Origin) -> Role:
     with transaction.atomic():
         project, invitation = _invitation_locked(invitation=invitation)
+        user = actor_of(origin)
         _invitee_check(invitation=invitation, user=user)
         # An invitation speaks for its inviter: if they are no longer an owner (removed,
         # perhaps for abusing the project), what they offered is no longer on offer.
@@ -110,42 +104,36 @@ def invitation_accept(*, invitation: RoleInvitation, user: User,
                                    role_name=invitation.role_name)
         invitation.status = InvitationStatus.ACCEPTED
         invitation.save(update_fields=["status"])
-        _journal(project=project, action=f"accept {invitation.role_name} {user.username}",
-                 actor=user)
-        record_event(tag=Tag.PROJECT_ROLE_ADDED, request=request, actor=user, project=project,
-                     details={"role": invitation.role_name,
-                              "invited_by": invitation.inviter.username})
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_ROLE_ADDED, action=f"accept {invitation.role_name} {user.username}",
+            details={"role": invitation.role_name, "invited_by": invitation.inviter.username}))
     return role
 
 
-def invitation_decline(*, invitation: RoleInvitation, user: User,
-                       request: HttpRequest | None = None) -> None:
+def invitation_decline(*, invitation: RoleInvitation, origin: Origin) -> None:
     with transaction.atomic():
         project, invitation = _invitation_locked(invitation=invitation)
+        user = actor_of(origin)
         _invitee_check(invitation=invitation, user=user)
         invitation.status = InvitationStatus.DECLINED
         invitation.save(update_fields=["status"])
-        _journal(project=project, action=f"decline {invitation.role_name} {user.username}",
-                 actor=user)
-        record_event(tag=Tag.PROJECT_ROLE_INVITATION_DECLINED, request=request, actor=user,
-                     project=project, details={"role": invitation.role_name,
-                                               "invited_by": invitation.inviter.username})
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_ROLE_INVITATION_DECLINED,
+            action=f"decline {invitation.role_name} {user.username}",
+            details={"role": invitation.role_name, "invited_by": invitation.inviter.username}))
 
 
-def invitation_revoke(*, invitation: RoleInvitation, actor: User,
-                      request: HttpRequest | None = None) -> None:
+def invitation_revoke(*, invitation: RoleInvitation, origin: Origin) -> None:
     """An owner withdraws a pending invitation."""
     with transaction.atomic():
         project, invitation = _invitation_locked(invitation=invitation)
-        role_require(project=project, user=actor, role_names=OWNER_ONLY)
+        role_require(project=project, user=actor_of(origin), role_names=OWNER_ONLY)
         invitation.status = InvitationStatus.REVOKED
         invitation.save(update_fields=["status"])
-        _journal(project=project,
-                 action=f"revoke invitation {invitation.role_name} {invitation.invitee.username}",
-                 actor=actor)
-        record_event(tag=Tag.PROJECT_ROLE_INVITATION_REVOKED, request=request, actor=actor,
-                     user=invitation.invitee, project=project,
-                     details={"role": invitation.role_name})
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_ROLE_INVITATION_REVOKED,
+            action=f"revoke invitation {invitation.role_name} {invitation.invitee.username}",
+            user=invitation.invitee, details={"role": invitation.role_name}))
 
 
 def _target_role(*, project: Project, user: User) -> Role:
@@ -167,13 +155,12 @@ def _last_owner_check(*, project: Project, role: Role) -> None:
                           % {"username": role.user.username, "project": project.name})
 
 
-def role_change(*, project: Project, actor: User, user: User, role_name: str,
-                request: HttpRequest | None = None) -> Role:
+def role_change(*, project: Project, user: User, role_name: str, origin: Origin) -> Role:
     """An owner changes a collaborator's role (their own included)."""
     _role_name_check(role_name)
     with transaction.atomic():
         project = project_lock(project=project)
-        role_require(project=project, user=actor, role_names=OWNER_ONLY)
+        role_require(project=project, user=actor_of(origin), role_names=OWNER_ONLY)
         role = _target_role(project=project, user=user)
         if role.role_name == role_name:
             raise ManageError(_("%(username)s already has this role on %(project)s.")
@@ -182,18 +169,17 @@ def role_change(*, project: Project, actor: User, user: User, role_name: str,
         old = role.role_name
         role.role_name = role_name
         role.save(update_fields=["role_name"])
-        _journal(project=project, action=f"change {old} {user.username} to {role_name}",
-                 actor=actor)
-        record_event(tag=Tag.PROJECT_ROLE_CHANGED, request=request, actor=actor, user=user,
-                     project=project, details={"from": old, "to": role_name})
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_ROLE_CHANGED, action=f"change {old} {user.username} to {role_name}",
+            user=user, details={"from": old, "to": role_name}))
     return role
 
 
-def role_remove(*, project: Project, actor: User, user: User,
-                request: HttpRequest | None = None) -> None:
+def role_remove(*, project: Project, user: User, origin: Origin) -> None:
     """Owners remove anyone; anyone may remove themself (leave the project)."""
     with transaction.atomic():
         project = project_lock(project=project)
+        actor = actor_of(origin)
         actor_role = role_require(project=project, user=actor)
         if actor_role.role_name != RoleName.OWNER and actor.pk != user.pk:
             raise ManageError(_("Only an owner can remove other people from %(project)s.")
@@ -201,7 +187,6 @@ def role_remove(*, project: Project, actor: User, user: User,
         role = _target_role(project=project, user=user)
         _last_owner_check(project=project, role=role)
         role.delete()
-        _journal(project=project, action=f"remove {role.role_name} {user.username}",
-                 actor=actor)
-        record_event(tag=Tag.PROJECT_ROLE_REMOVED, request=request, actor=actor, user=user,
-                     project=project, details={"role": role.role_name})
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_ROLE_REMOVED, action=f"remove {role.role_name} {user.username}",
+            user=user, details={"role": role.role_name}))

@@ -4,22 +4,21 @@ nothing else writes these tables."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
+from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
+from warden.packaging.changes import ProjectChange, project_changed, project_removed
 from warden.packaging.errors import UploadError
 from warden.packaging.models import (
     File,
-    JournalEntry,
     ProhibitedName,
     Project,
     Release,
@@ -28,31 +27,12 @@ from warden.packaging.models import (
     UsedFilename,
 )
 from warden.packaging.names import name_confusable_key, name_normalize, name_validate
-from warden.packaging.pages import (
-    simple_index_refresh,
-    simple_project_refresh,
-    simple_project_unpublish,
-)
-
-if TYPE_CHECKING:
-    from warden.tokens.models import Token
 
 log = logging.getLogger("warden.packaging")
 
 
-def journal_add(*, project: Project, action: str, version: str = "",
-                user: User | None = None) -> int:
-    """Record a change and give the project the new serial. Call inside the change's
-    transaction, after which the caller re-renders the project's simple page."""
-    entry = JournalEntry.objects.create(name=project.name, version=version, action=action,
-                                        submitted_by=user)
-    project.last_serial = entry.pk
-    Project.objects.filter(pk=project.pk).update(last_serial=entry.pk)
-    return entry.pk
-
-
 def project_name_check(*, name: str) -> None:
-    """Raise UploadError unless a new project may be called `name`. `project_create` runs
+    """Raise UploadError unless a new project may be called `name`. `project_insert` runs
     this itself; an upload also runs it before writing any bytes, so a refused name leaves
     nothing behind in storage."""
     name_validate(name)
@@ -67,37 +47,38 @@ def project_name_check(*, name: str) -> None:
             f"The name {name!r} is too similar to the existing project {similar.name!r}.")
 
 
-def prohibited_name_add(*, name: str, reason: str = "", staff_user: User | None = None,
-                        request: HttpRequest | None = None) -> ProhibitedName:
+def prohibited_name_add(*, name: str, reason: str = "", origin: Origin) -> ProhibitedName:
     with transaction.atomic():
         prohibited, _ = ProhibitedName.objects.update_or_create(
             normalized_name=name_normalize(name),
             defaults={"confusable_key": name_confusable_key(name), "reason": reason})
-        record_event(tag=Tag.STAFF_NAME_PROHIBITED, request=request, actor=staff_user,
+        record_event(tag=Tag.STAFF_NAME_PROHIBITED, origin=origin,
                      project_name=prohibited.normalized_name, details={"reason": reason})
     return prohibited
 
 
-def project_create(*, name: str, owner: User, token: Token | None = None,
-                   request: HttpRequest | None = None) -> Project:
-    """A new project owned by `owner` (through `token`, on an upload). Call inside a
-    transaction."""
+def project_insert(*, name: str, owner: User) -> Project:
+    """The rows of a new project owned by `owner`, for the publishing service, which reports
+    the creation through `project_changed`. Call inside its transaction. Raises
+    IntegrityError if a project of this name (or a look-alike) was created meanwhile."""
     project_name_check(name=name)
-    normalized = name_normalize(name)
-    key = name_confusable_key(name)
-    try:
-        # A savepoint, so the constraint failing doesn't break the caller's transaction.
-        with transaction.atomic():
-            project = Project.objects.create(name=name, normalized_name=normalized,
-                                             confusable_key=key)
-    except IntegrityError as exc:
-        # Lost a race with another upload creating the same (or a look-alike) name.
-        raise UploadError(f"The name {name!r} is too similar to an existing project.") from exc
+    project = Project.objects.create(name=name, normalized_name=name_normalize(name),
+                                     confusable_key=name_confusable_key(name))
     Role.objects.create(project=project, user=owner, role_name=RoleName.OWNER)
-    journal_add(project=project, action="create", user=owner)
-    record_event(tag=Tag.PROJECT_CREATED, request=request, actor=owner, token=token,
-                 project=project)
-    simple_index_refresh()
+    return project
+
+
+def project_create(*, name: str, owner: User, origin: Origin) -> Project:
+    """An empty project owned by `owner` (an upload creates its project in `file_publish`)."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                project = project_insert(name=name, owner=owner)
+        except IntegrityError as exc:
+            raise UploadError(f"The name {name!r} is too similar to an existing "
+                              "project.") from exc
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_CREATED, action="create", index_changed=True))
     return project
 
 
@@ -111,16 +92,13 @@ def release_get(*, project: Project, version: str) -> Release | None:
                                   canonical_version=canonicalize_version(version)).first()
 
 
-def release_get_or_create(*, project: Project, meta: Metadata, uploader: User,
-                          token: Token | None = None,
-                          request: HttpRequest | None = None) -> Release:
-    """The release for `meta.version`. The first upload of a release sets its metadata."""
+def release_insert(*, project: Project, meta: Metadata, uploader: User) -> Release:
+    """The release for `meta.version`, which has none yet: the first upload of a release
+    sets its metadata. For the publishing service, which reports it through
+    `project_changed`."""
     version = str(meta.version)
-    release = release_get(project=project, version=version)
-    if release is not None:
-        return release
     canonical = canonicalize_version(version)
-    release = Release.objects.create(
+    return Release.objects.create(
         project=project,
         version=version,
         canonical_version=canonical,
@@ -145,10 +123,6 @@ def release_get_or_create(*, project: Project, meta: Metadata, uploader: User,
         platform=list(meta.platforms or []),
         uploader=uploader,
     )
-    journal_add(project=project, action="new release", version=version, user=uploader)
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, request=request, actor=uploader, token=token,
-                 project=project, version=version)
-    return release
 
 
 
@@ -200,9 +174,17 @@ def role_require(*, project: Project, user: User,
     return role
 
 
-def _release_locked(*, release: Release, actor: User) -> tuple[Project, Release]:
+def actor_of(origin: Origin) -> User:
+    """The person a management action is done by: there must be one, since the rules are
+    about their role."""
+    if origin.actor is None:
+        raise ManageError(_("This action needs a signed-in person."))
+    return origin.actor
+
+
+def _release_locked(*, release: Release, origin: Origin) -> tuple[Project, Release]:
     project = project_lock(project=release.project)
-    role_require(project=project, user=actor)
+    role_require(project=project, user=actor_of(origin))
     try:
         return project, Release.objects.get(pk=release.pk, project=project)
     except Release.DoesNotExist as exc:
@@ -220,7 +202,8 @@ def _storage_names(files: list[File]) -> list[str]:
 
 
 def _storage_remove_on_commit(names: list[str]) -> None:
-    """Remove bytes once the rows are gone for good; a rollback leaves them in place."""
+    """Remove bytes once the rows are gone for good; a rollback leaves them in place. (Bytes
+    that outlive a crash here are not served: downloads need a committed row.)"""
     def remove() -> None:
         for name in names:
             try:
@@ -232,113 +215,101 @@ def _storage_remove_on_commit(names: list[str]) -> None:
     transaction.on_commit(remove)
 
 
-def release_yank(*, release: Release, actor: User, reason: str,
-                 request: HttpRequest | None = None) -> Release:
+def _release_files_yank(*, release: Release, reason: str | None) -> None:
+    release.yanked, release.yanked_reason = reason is not None, reason or ""
+    release.save(update_fields=["yanked", "yanked_reason"])
+    release.files.update(yanked=reason is not None)
+
+
+def release_yank(*, release: Release, reason: str, origin: Origin) -> Release:
     """PEP 592: installers skip a yanked release unless it is pinned exactly."""
     reason = reason.strip()
     with transaction.atomic():
-        project, release = _release_locked(release=release, actor=actor)
+        project, release = _release_locked(release=release, origin=origin)
         if release.yanked:
             raise ManageError(_("Release %(version)s is already yanked.")
                               % {"version": release.version})
-        release.yanked, release.yanked_reason = True, reason
-        release.save(update_fields=["yanked", "yanked_reason"])
-        release.files.update(yanked=True)
-        journal_add(project=project, action="yank release", version=release.version,
-                    user=actor)
-        record_event(tag=Tag.PROJECT_RELEASE_YANKED, request=request, actor=actor,
-                     project=project, version=release.version, details={"reason": reason})
-        simple_project_refresh(project=project)
+        _release_files_yank(release=release, reason=reason)
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_RELEASE_YANKED, action="yank release", version=release.version,
+            details={"reason": reason}))
     return release
 
 
-def release_unyank(*, release: Release, actor: User,
-                   request: HttpRequest | None = None) -> Release:
+def release_unyank(*, release: Release, origin: Origin) -> Release:
     with transaction.atomic():
-        project, release = _release_locked(release=release, actor=actor)
+        project, release = _release_locked(release=release, origin=origin)
         if not release.yanked:
             raise ManageError(_("Release %(version)s is not yanked.")
                               % {"version": release.version})
-        release.yanked, release.yanked_reason = False, ""
-        release.save(update_fields=["yanked", "yanked_reason"])
-        release.files.update(yanked=False)
-        journal_add(project=project, action="unyank release", version=release.version,
-                    user=actor)
-        record_event(tag=Tag.PROJECT_RELEASE_UNYANKED, request=request, actor=actor,
-                     project=project, version=release.version)
-        simple_project_refresh(project=project)
+        _release_files_yank(release=release, reason=None)
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_RELEASE_UNYANKED, action="unyank release",
+            version=release.version))
     return release
 
 
-def file_delete(*, file: File, actor: User, request: HttpRequest | None = None) -> None:
+def _files_remove(*, project: Project, files: list[File]) -> None:
+    """Delete-side bookkeeping shared by every removal: names stay used forever, the
+    project's size shrinks, bytes go after the commit."""
+    for file in files:
+        # Normally recorded at upload; kept here so no path can make a name reusable.
+        UsedFilename.objects.get_or_create(filename=file.filename)
+    project.total_size = max(0, project.total_size - sum(f.size for f in files))
+    Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
+    _storage_remove_on_commit(_storage_names(files))
+
+
+def file_delete(*, file: File, origin: Origin) -> None:
     """Remove one file. Its name stays used: installers and mirrors may have cached its
     hash under that name, so a different file must never appear there."""
     with transaction.atomic():
         project = project_lock(project=file.release.project)
-        role_require(project=project, user=actor)
+        role_require(project=project, user=actor_of(origin))
         try:
             file = File.objects.select_related("release").get(pk=file.pk,
                                                               release__project=project)
         except File.DoesNotExist as exc:
             raise ManageError(_("The file %(filename)s no longer exists.")
                               % {"filename": file.filename}) from exc
-        # Normally recorded at upload; kept here so no path can make a name reusable.
-        UsedFilename.objects.get_or_create(filename=file.filename)
+        file_id = file.pk
         file.delete()
-        project.total_size = max(0, project.total_size - file.size)
-        Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
-        journal_add(project=project, action=f"remove file {file.filename}",
-                    version=file.release.version, user=actor)
-        record_event(tag=Tag.PROJECT_FILE_REMOVED, request=request, actor=actor,
-                     project=project, version=file.release.version, filename=file.filename,
-                     details={"sha256": file.sha256})
-        simple_project_refresh(project=project)
-        _storage_remove_on_commit(_storage_names([file]))
+        _files_remove(project=project, files=[file])
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_FILE_REMOVED, action=f"remove file {file.filename}",
+            version=file.release.version, filename=file.filename, file_ids=(file_id,),
+            details={"sha256": file.sha256}))
 
 
-def release_delete(*, release: Release, actor: User,
-                   request: HttpRequest | None = None) -> None:
+def release_delete(*, release: Release, origin: Origin) -> None:
     """Remove a release and all its files (their names stay used)."""
     with transaction.atomic():
-        project, release = _release_locked(release=release, actor=actor)
+        project, release = _release_locked(release=release, origin=origin)
         files = list(release.files.all())
-        for file in files:
-            UsedFilename.objects.get_or_create(filename=file.filename)
+        file_ids = tuple(f.pk for f in files)
         release.delete()
-        project.total_size = max(0, project.total_size - sum(f.size for f in files))
-        Project.objects.filter(pk=project.pk).update(total_size=project.total_size)
-        journal_add(project=project, action="remove release", version=release.version,
-                    user=actor)
-        record_event(tag=Tag.PROJECT_RELEASE_REMOVED, request=request, actor=actor,
-                     project=project, version=release.version,
-                     details={"files": sorted(f.filename for f in files)})
-        simple_project_refresh(project=project)
-        _storage_remove_on_commit(_storage_names(files))
+        _files_remove(project=project, files=files)
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_RELEASE_REMOVED, action="remove release", version=release.version,
+            file_ids=file_ids, details={"files": sorted(f.filename for f in files)}))
 
 
-def project_purge(*, project: Project, actor: User, action: str,
-                  request: HttpRequest | None = None) -> list[File]:
+def project_purge(*, project: Project, action: str, origin: Origin) -> list[File]:
     """Remove a locked project with its roles, invitations, releases and files, for a caller
-    that has already authorized `actor`, inside its transaction. File names stay used (the
-    UsedFilename rows are kept), the simple pages change with the commit, and the bytes go
-    from storage only after it. Returns the removed files."""
+    that has already authorized the actor, inside its transaction. File names stay used,
+    the project's pages stop being served with the commit, and the bytes go from storage
+    only after it. Returns the removed files."""
     files = list(File.objects.filter(release__project=project))
-    for file in files:
-        UsedFilename.objects.get_or_create(filename=file.filename)
-    journal_add(project=project, action=action, user=actor)
     # Before the delete, while the project still has its id. The event outlives it.
-    record_event(tag=Tag.PROJECT_DELETED, request=request, actor=actor, project=project,
-                 details={"files": len(files)})
-    normalized_name = project.normalized_name
+    project_removed(project=project, origin=origin, change=ProjectChange(
+        tag=Tag.PROJECT_DELETED, action=action, file_ids=tuple(f.pk for f in files),
+        index_changed=True, details={"files": len(files)}))
+    _files_remove(project=project, files=files)
     project.delete()  # cascades to roles, invitations, releases and files
-    simple_project_unpublish(normalized_name=normalized_name)
-    simple_index_refresh()
-    _storage_remove_on_commit(_storage_names(files))
     return files
 
 
-def project_delete(*, project: Project, actor: User, confirm_name: str,
-                   request: HttpRequest | None = None) -> None:
+def project_delete(*, project: Project, confirm_name: str, origin: Origin) -> None:
     """Remove the project with its roles, invitations, releases and files. Only an owner
     may, and only by typing its name: a slip of the mouse must not delete a project. The
     file names stay used, so a project registered later under this name can never serve
@@ -349,6 +320,5 @@ def project_delete(*, project: Project, actor: User, confirm_name: str,
                           % {"project": project.name})
     with transaction.atomic():
         project = project_lock(project=project)
-        role_require(project=project, user=actor, role_names=(RoleName.OWNER,))
-        project_purge(project=project, actor=actor, action="remove project",
-                      request=request)
+        role_require(project=project, user=actor_of(origin), role_names=(RoleName.OWNER,))
+        project_purge(project=project, action="remove project", origin=origin)

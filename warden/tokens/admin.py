@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from warden.accounts.models import User
+from warden.audit.origin import Interface, Origin
 from warden.tokens.models import Token
 from warden.tokens.services import token_revoke
 
@@ -26,7 +26,6 @@ class TokenAdmin(admin.ModelAdmin[Token]):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
-        staff_user = request.user
-        assert isinstance(staff_user, User)  # the admin admits active staff only
+        origin = Origin.from_request(request, interface=Interface.ADMIN)
         for token in queryset.filter(revoked__isnull=True).select_related("user"):
-            token_revoke(token=token, actor=staff_user, request=request)
+            token_revoke(token=token, origin=origin)

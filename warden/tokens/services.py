@@ -16,18 +16,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import pymacaroons
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from warden.accounts.models import User
+from warden.accounts.twofactor.errors import TwoFactorRequired
+from warden.accounts.twofactor.policy import has_two_factor, two_factor_required
+from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
-from warden.packaging.models import Project, Role, RoleName
 from warden.tokens.caveats import (
     Caveat,
     CaveatContext,
@@ -49,7 +51,6 @@ __all__ = [
     "TokenError",
     "duration_parse",
     "token_authenticate",
-    "token_check_project",
     "token_list",
     "token_mint",
     "token_record_use",
@@ -58,7 +59,16 @@ __all__ = [
 
 TOKEN_PREFIX = "warden-"  # noqa: S105 (a public marker, not a secret)
 TOKEN_LOCATION = "warden"  # noqa: S105
-_UPLOAD_ROLES = (RoleName.OWNER, RoleName.MAINTAINER)
+
+
+class ScopedProject(Protocol):
+    """What a token's scope names of a project (a packaging Project): tokens know projects
+    only by name and id."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    normalized_name: str
 
 
 @dataclass(frozen=True)
@@ -83,22 +93,22 @@ def _root_key(token_id: uuid.UUID | str) -> bytes:
                     hashlib.sha256).digest()
 
 
-def _user_has_upload_role(*, user: User, project: Project) -> bool:
-    return Role.objects.filter(project=project, user=user, role_name__in=_UPLOAD_ROLES).exists()
-
-
 def token_mint(
     *,
     user: User,
     description: str,
-    projects: Sequence[Project] = (),
+    projects: Sequence[ScopedProject] = (),
     expires: datetime | None = None,
     not_before: datetime | None = None,
-    request: HttpRequest | None = None,
-    via: str = "",
+    origin: Origin,
 ) -> tuple[Token, str]:
     """Create a token for `user`; returns the row and the token, which is shown once.
-    `via` names the interface when there is no request (the audit event says it)."""
+    Scoping it to `projects` is for a caller that checked `user` may upload to them
+    (`warden.packaging.authorize.upload_token_mint`)."""
+    # A token is only as strong as the account behind it: where the policy requires a
+    # second factor, an account without one gets no token, whichever interface asks.
+    if two_factor_required(user) and not has_two_factor(user):
+        raise TwoFactorRequired
     description = description.strip()
     if not description:
         raise TokenError("A token needs a description.")
@@ -119,15 +129,6 @@ def token_mint(
             raise TokenError("A token's expiry must come after its start time.")
 
     projects = list({project.pk: project for project in projects}.values())
-    # A token can never be worth more than its owner: minting one for a project the user
-    # can't upload to would hand out rights they don't have.
-    for project in projects:
-        if not _user_has_upload_role(user=user, project=project):
-            raise TokenError(
-                f"User {user.username!r} isn't an owner or maintainer of project "
-                f"{project.name!r}, so can't make a token for it."
-            )
-
     token = Token(user=user, description=description, expires=expires)
     caveats: list[Caveat] = [RequestUser(user_id=str(user.pk))]
     if expires is not None:
@@ -150,8 +151,6 @@ def token_mint(
         "projects": [p.normalized_name for p in projects],
         "expires": expires.isoformat() if expires is not None else None,
     }
-    if via:
-        details["via"] = via
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -159,8 +158,8 @@ def token_mint(
         except IntegrityError as exc:
             raise TokenError(f"You already have a live token named {description!r}.") from exc
         # From the web the user minted it; from `warden token create` an operator did.
-        record_event(tag=Tag.ACCOUNT_TOKEN_CREATED, request=request, token=token,
-                     actor=None if via else user, user=user, details=details)
+        record_event(tag=Tag.ACCOUNT_TOKEN_CREATED, origin=origin, token=token, user=user,
+                     details=details)
     return token, TOKEN_PREFIX + macaroon.serialize()
 
 
@@ -244,71 +243,43 @@ def token_authenticate(*, raw: str, now: datetime | None = None) -> TokenContext
     return TokenContext(token=token, user=token.user, project_names=names, project_ids=ids)
 
 
-def token_check_project(*, context: TokenContext, project: Project | None,
-                        project_name: str) -> None:
-    """Raise TokenError unless `context` may upload to `project` (None: a new project named
-    `project_name`)."""
-    if context.scoped:
-        if context.project_names is None:
-            scope = "given by id"
-        else:
-            scope = ", ".join(sorted(context.project_names)) or "(none)"
-        # A scoped token is for the projects it names; creating one would widen it.
-        if project is None:
-            raise TokenError(
-                f"This token is scoped to project(s) {scope}; it cannot create a new project."
-            )
-        # Every caveat must admit the project: the name alone would let a token reach a
-        # project deleted and re-created under that name, the id alone a renamed one.
-        names_ok = (context.project_names is None
-                    or project.normalized_name in context.project_names)
-        ids_ok = context.project_ids is None or str(project.pk) in context.project_ids
-        if not (names_ok and ids_ok):
-            raise TokenError(
-                f"This token is scoped to project(s) {scope}; "
-                f"it isn't valid for project {project_name!r}."
-            )
-    # A token carries its user's rights, never more: scoped or not, the user must still hold
-    # a role on the project now (roles can be removed after a token is minted).
-    if project is not None and not _user_has_upload_role(user=context.user, project=project):
-        raise TokenError(
-            f"User {context.user.username!r} isn't allowed to upload to project {project_name!r}."
-        )
-
-
-def token_record_use(*, context: TokenContext, now: datetime, request: HttpRequest | None = None,
-                     project: Project | None = None, version: str = "",
-                     filename: str = "") -> None:
-    """Note that the token was used (for `filename` of `project`, on an upload)."""
+def token_record_use(*, context: TokenContext, origin: Origin, project_name: str = "",
+                     version: str = "", filename: str = "") -> None:
+    """Note that the token was used (for `filename` of `project_name`, on an upload). Call
+    inside the transaction of what it was used for."""
+    now = timezone.now()
     with transaction.atomic():
         # One UPDATE, no lock held on the token row: concurrent uploads with one token
         # don't queue on it (the audit event queues only on its own chain's head).
         Token.objects.filter(pk=context.token.pk).update(last_used=now)
-        record_event(tag=Tag.ACCOUNT_TOKEN_USED, request=request, token=context.token,
-                     actor=context.token.user, project=project, version=version,
-                     filename=filename)
+        record_event(tag=Tag.ACCOUNT_TOKEN_USED, origin=origin, token=context.token,
+                     project_name=project_name, version=version, filename=filename)
 
 
-def token_revoke(*, token: Token, now: datetime | None = None, actor: User | None = None,
-                 request: HttpRequest | None = None, via: str = "") -> None:
+def token_revoke(*, token: Token, origin: Origin, now: datetime | None = None) -> None:
     """Revoke `token`; authentication refuses it from the next request on. Idempotent: a
     token already revoked keeps its original revocation time (and records nothing).
-    `actor` is who revoked it: its owner, or staff (None: an operator's command)."""
+    `origin.actor` is who revoked it: its owner, or staff (None: an operator's command)."""
     now = now or timezone.now()
     with transaction.atomic():
         revoked = Token.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=now)
         token.refresh_from_db(fields=["revoked"])
         if not revoked:
             return
-        details = {"via": via} if via else None
-        owner = token.user
+        owner, actor = token.user, origin.actor
         # The owner's history shows every revocation of their tokens, whoever did it; one
         # done by someone else is a staff action and goes on the staff chain too.
-        record_event(tag=Tag.ACCOUNT_TOKEN_REVOKED, request=request, actor=actor,
-                     token=token, user=owner, details=details)
+        record_event(tag=Tag.ACCOUNT_TOKEN_REVOKED, origin=origin, token=token, user=owner)
         if actor is not None and actor.pk != owner.pk:
-            record_event(tag=Tag.STAFF_TOKEN_REVOKED, request=request, actor=actor,
-                         token=token, user=owner, details=details)
+            record_event(tag=Tag.STAFF_TOKEN_REVOKED, origin=origin, token=token, user=owner)
+
+
+def tokens_revoke_all(*, user: User, origin: Origin) -> int:
+    """Revoke every live token of `user` (their account was disabled). Returns how many."""
+    live = list(Token.objects.filter(user=user, revoked__isnull=True))
+    for token in live:
+        token_revoke(token=token, origin=origin)
+    return len(live)
 
 
 def token_list(*, user: User) -> QuerySet[Token]:

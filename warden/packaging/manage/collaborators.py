@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from warden.accounts.decorators import require_reauth
 from warden.accounts.twofactor.policy import require_two_factor
+from warden.audit.origin import Origin
 from warden.packaging import roles
 from warden.packaging.manage.access import project_member, project_owner
 from warden.packaging.manage.common import confirm_page, request_user
@@ -59,9 +60,8 @@ def role_invite_view(request: HttpRequest, project: Project, role: Role) -> Http
     if form.is_valid():
         try:
             invitation = roles.role_invite(
-                project=project, inviter=request_user(request),
-                invitee_username=form.cleaned_data["username"],
-                role_name=form.cleaned_data["role_name"], request=request)
+                project=project, invitee_username=form.cleaned_data["username"],
+                role_name=form.cleaned_data["role_name"], origin=Origin.from_request(request))
         except ManageError as exc:
             form.add_error("username", exc.message)
         else:
@@ -86,8 +86,9 @@ def role_change_view(request: HttpRequest, project: Project, role: Role,
         messages.error(request, _("Choose a role."))
         return _back(project)
     try:
-        roles.role_change(project=project, actor=request_user(request), user=target.user,
-                          role_name=form.cleaned_data["role_name"], request=request)
+        roles.role_change(project=project, user=target.user,
+                          role_name=form.cleaned_data["role_name"],
+                          origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -119,7 +120,7 @@ def role_remove_view(request: HttpRequest, project: Project, role: Role,
                         cancel=reverse("manage-project-collaborators",
                                        args=[project.normalized_name]))
     try:
-        roles.role_remove(project=project, actor=me, user=target.user, request=request)
+        roles.role_remove(project=project, user=target.user, origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
         return _back(project)
@@ -140,8 +141,7 @@ def invitation_revoke_view(request: HttpRequest, project: Project, role: Role,
     invitation = get_object_or_404(RoleInvitation, pk=pk, project=project,
                                    status=InvitationStatus.PENDING)
     try:
-        roles.invitation_revoke(invitation=invitation, actor=request_user(request),
-                                request=request)
+        roles.invitation_revoke(invitation=invitation, origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
     else:

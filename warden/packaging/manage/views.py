@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from warden.accounts.decorators import require_reauth
 from warden.accounts.twofactor.policy import require_two_factor
+from warden.audit.origin import Origin
 from warden.packaging import roles
 from warden.packaging.manage.access import project_member, project_owner
 from warden.packaging.manage.common import confirm_page, request_user
@@ -73,8 +74,8 @@ def _my_invitation(request: HttpRequest, pk: int) -> RoleInvitation:
 def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _my_invitation(request, pk)
     try:
-        roles.invitation_accept(invitation=invitation, user=request_user(request),
-                                request=request)
+        roles.invitation_accept(invitation=invitation,
+                                origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -89,8 +90,8 @@ def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _my_invitation(request, pk)
     try:
-        roles.invitation_decline(invitation=invitation, user=request_user(request),
-                                 request=request)
+        roles.invitation_decline(invitation=invitation,
+                                 origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -123,8 +124,8 @@ def release_yank_view(request: HttpRequest, project: Project, role: Role,
         messages.error(request, _("The reason is too long."))
         return redirect("manage-project", name=project.normalized_name)
     try:
-        release_yank(release=release, actor=request_user(request),
-                     reason=form.cleaned_data["reason"], request=request)
+        release_yank(release=release, reason=form.cleaned_data["reason"],
+                     origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -141,7 +142,7 @@ def release_unyank_view(request: HttpRequest, project: Project, role: Role,
                         version: str) -> HttpResponse:
     release = _release(project, version)
     try:
-        release_unyank(release=release, actor=request_user(request), request=request)
+        release_unyank(release=release, origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -178,7 +179,7 @@ def file_delete_view(request: HttpRequest, project: Project, role: Role, version
                    "used again, not even for the same bytes."),
             button=_("Delete file"), cancel=back)
     try:
-        file_delete(file=file, actor=request_user(request), request=request)
+        file_delete(file=file, origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
     else:
@@ -203,7 +204,7 @@ def release_delete_view(request: HttpRequest, project: Project, role: Role,
                    "it for those who pinned it, yank it instead."),
             button=_("Delete release"), cancel=back)
     try:
-        release_delete(release=release, actor=request_user(request), request=request)
+        release_delete(release=release, origin=Origin.from_request(request))
     except ManageError as exc:
         messages.error(request, exc.message)
         return redirect(back)
@@ -236,8 +237,8 @@ def project_delete_view(request: HttpRequest, project: Project, role: Role) -> H
     form = ProjectDeleteForm(request.POST)
     if form.is_valid():
         try:
-            project_delete(project=project, actor=request_user(request),
-                           confirm_name=form.cleaned_data["confirm_name"], request=request)
+            project_delete(project=project, confirm_name=form.cleaned_data["confirm_name"],
+                           origin=Origin.from_request(request))
         except ManageError as exc:
             form.add_error("confirm_name", exc.message)
         else:

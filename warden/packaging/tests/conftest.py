@@ -38,7 +38,7 @@ from django.test import Client
 
 from warden.accounts.models import User
 from warden.packaging.models import Project, Role, RoleName
-from warden.packaging.services import project_create
+from warden.packaging.services import project_create as project_create
 from warden.tokens.services import token_mint
 
 DATE_TIME = (2024, 1, 1, 0, 0, 0)

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_POST
 
 from warden.accounts.twofactor.errors import TwoFactorRequiredForUpload
 from warden.accounts.twofactor.policy import setup_url, upload_allowed
+from warden.audit.origin import Interface, Origin
 from warden.packaging.errors import UploadError
-from warden.packaging.upload.service import upload_file
+from warden.packaging.publish import file_publish
+from warden.packaging.upload.form import incoming_from_form
 from warden.tokens.caveats import TokenError
 from warden.tokens.services import TokenContext, token_authenticate
 
@@ -51,25 +53,35 @@ def _refuse(message: str, status: int = 400) -> HttpResponse:
     return response
 
 
+class _Refusal(Exception):
+    """Authentication refused, with the status that says which way (401: no credentials
+    we understand, 403: credentials that don't admit the request)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
 def _authenticate(header: str | None) -> TokenContext:
     if not header:
-        raise UploadError(AUTH_HELP, status=401)
+        raise _Refusal(AUTH_HELP, 401)
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
-        raise UploadError(AUTH_HELP, status=401)
+        raise _Refusal(AUTH_HELP, 401)
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise UploadError(AUTH_HELP, status=401) from exc
+        raise _Refusal(AUTH_HELP, 401) from exc
     if not decoded:  # "Basic" with nothing after it: no credentials at all
-        raise UploadError(AUTH_HELP, status=401)
+        raise _Refusal(AUTH_HELP, 401)
     username, _, password = decoded.partition(":")
     if username != "__token__":
-        raise UploadError(AUTH_HELP, status=403)
+        raise _Refusal(AUTH_HELP, 403)
     try:
         return token_authenticate(raw=password)
     except TokenError as exc:
-        raise UploadError(exc.message, status=403) from exc
+        raise _Refusal(exc.message, 403) from exc
 
 
 @csrf_exempt  # authenticated by a token in a header, never by a cookie
@@ -79,7 +91,7 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
     # a large upload to disk.
     try:
         context = _authenticate(request.headers.get("Authorization"))
-    except UploadError as exc:
+    except _Refusal as exc:
         return _refuse(exc.message, exc.status)
     # A token is only as strong as the account that minted it: when policy requires a second
     # factor, a token whose user has none does not upload. Checked on every upload, not only
@@ -109,14 +121,17 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
         if content is None:
             return _refuse("Upload payload does not have a file (the content field).")
         form = {key: post.getlist(key) for key in post}
+        origin = Origin.from_request(request, interface=Interface.UPLOAD, actor=context.user,
+                                     token=context.token)
         try:
-            result = upload_file(context=context, form=form, content=content,
-                                 user_agent=request.headers.get("User-Agent", ""),
-                                 request=request)
-        except TokenError as exc:
-            return _refuse(exc.message, 403)
+            incoming = incoming_from_form(form=form, content=content,
+                                          client=request.headers.get("User-Agent", ""))
+            result = file_publish(incoming=incoming, owner=context.user, origin=origin,
+                                  context=context)
+        except (TokenError, TwoFactorRequiredForUpload) as exc:
+            return _refuse(str(exc.message), 403)
         except UploadError as exc:
-            return _refuse(exc.message, exc.status)
+            return _refuse(exc.message)
     finally:
         # Every uploaded file, not just `content`: each is a temp file on disk.
         for _field, uploads in files.lists():

@@ -20,9 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from warden.accounts.decorators import require_reauth
 from warden.accounts.models import User
 from warden.accounts.twofactor.policy import require_two_factor
+from warden.audit.origin import Origin
+from warden.packaging.authorize import upload_token_mint
 from warden.tokens.caveats import ProjectName, TokenError, caveat_parse
 from warden.tokens.models import Token
-from warden.tokens.services import token_list, token_mint, token_revoke
+from warden.tokens.services import token_list, token_revoke
 from warden.web.tokens.forms import TokenCreateForm
 
 REPOSITORY_NAME = "warden"
@@ -101,9 +103,10 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
         project = form.cleaned_data["project"]
         expires: datetime | None = form.cleaned_data["expires"]
         try:
-            token, raw = token_mint(user=user, description=form.cleaned_data["description"],
-                                    projects=[project] if project else [], expires=expires,
-                                    request=request)
+            token, raw = upload_token_mint(
+                user=user, description=form.cleaned_data["description"],
+                projects=[project] if project else [], expires=expires,
+                origin=Origin.from_request(request))
         except TokenError as exc:
             form.add_error(None, exc.message)
         else:
@@ -118,7 +121,7 @@ def token_revoke_view(request: HttpRequest, token_id: uuid.UUID) -> HttpResponse
     token = get_object_or_404(Token, pk=token_id, user=_user(request))
     if request.method == "POST":
         if token.revoked is None:
-            token_revoke(token=token, actor=_user(request), request=request)
+            token_revoke(token=token, origin=Origin.from_request(request))
             messages.success(request, _("The token “%(description)s” was revoked; it no "
                                         "longer works.") % {"description": token.description})
         else:

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from warden.audit.origin import Origin
 from warden.packaging.errors import UploadError
 from warden.packaging.importer import ImportSummary, import_candidates, import_file
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                          disable=not paths):
             shown = str(path.relative_to(directory))
             try:
-                result = import_file(path=path, owner=owner)
+                result = import_file(path=path, owner=owner, origin=Origin.command("warden import"))
             except UploadError as exc:
                 summary.refused.append((shown, exc.message))
                 continue

@@ -13,13 +13,14 @@ from packaging.utils import canonicalize_name
 
 from warden.accounts.models import User
 from warden.accounts.twofactor.policy import has_two_factor, two_factor_required
+from warden.audit.origin import Origin
+from warden.packaging.authorize import upload_token_mint
 from warden.packaging.models import Project
 from warden.tokens.models import Token
 from warden.tokens.services import (
     TokenError,
     duration_parse,
     token_list,
-    token_mint,
     token_revoke,
 )
 
@@ -84,8 +85,9 @@ class Command(BaseCommand):
             projects.append(project)
         description = options["description"] or f"cli-{now:%Y%m%dT%H%M%SZ}"
         try:
-            token, raw = token_mint(user=user, description=description, projects=projects,
-                                    expires=expires, via="warden token create")
+            token, raw = upload_token_mint(user=user, description=description,
+                                           projects=projects, expires=expires,
+                                           origin=Origin.command("warden token create"))
         except TokenError as exc:
             raise CommandError(exc.message) from exc
         scope = ", ".join(p.normalized_name for p in projects) or "all of the user's projects"
@@ -122,6 +124,6 @@ class Command(BaseCommand):
             raise CommandError(f"No token with id {token_id}.")
         if token.revoked is not None:
             raise CommandError(f"Token {token_id} was already revoked on {_when(token.revoked)}.")
-        token_revoke(token=token, via="warden token revoke")
+        token_revoke(token=token, origin=Origin.command("warden token revoke"))
         self.stderr.write(f"Revoked token {token_id} ({token.description!r}) "
                           f"of {token.user.username}.")

@@ -1,0 +1,79 @@
+"""The one place a change to a project is made known.
+
+Every use case that changes a project (an upload, a yank, a deletion, a collaborator, the
+project itself) calls `project_changed` once, inside its own transaction. It journals the
+change (the new serial), records the audit event, queues the re-rendering of the simple
+pages and tells the extension point `warden.lib.signals.project_changed`, so that what
+follows a change (TUF's pending changes, screening's check runs) is added here, once, and no
+use case can forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from warden.accounts.models import User
+from warden.audit.origin import Origin
+from warden.audit.services import record_event
+from warden.audit.vocabulary import Tag
+from warden.lib import signals
+from warden.packaging.models import JournalEntry, Project, SimplePage
+from warden.packaging.tasks import simple_index_render, simple_page_render
+
+
+@dataclass(frozen=True)
+class ProjectChange:
+    """What happened to a project: the audit event's tag, the journal's words, and what it
+    touched. `user` is the account the change is about when it is not the actor's (a
+    collaborator invited or removed); `file_ids` the files added or removed;
+    `index_changed` says the list of projects changed (created, deleted, hidden)."""
+
+    tag: Tag
+    action: str
+    version: str = ""
+    filename: str = ""
+    user: User | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    file_ids: tuple[int, ...] = ()
+    index_changed: bool = False
+
+
+def project_changed(*, project: Project, change: ProjectChange, origin: Origin) -> int:
+    """Journal `change` to `project`, record its audit event, queue its pages and tell the
+    extension point. Call inside the change's transaction, with the project row locked (or
+    just created), so serials follow the order of commits. Returns the new serial."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("project_changed must run inside the change's transaction")
+    entry = JournalEntry.objects.create(name=project.name, version=change.version,
+                                        action=change.action, submitted_by=origin.actor)
+    project.last_serial = entry.pk
+    Project.objects.filter(pk=project.pk).update(last_serial=entry.pk)
+    record_event(tag=change.tag, origin=origin, user=change.user, project=project,
+                 version=change.version, filename=change.filename, details=change.details)
+    _pages_queue(project=project, change=change, serial=entry.pk)
+    signals.project_changed.send(sender=Project, project_id=project.pk,
+                                 normalized_name=project.normalized_name, change=change,
+                                 origin=origin)
+    return entry.pk
+
+
+def project_removed(*, project: Project, change: ProjectChange, origin: Origin) -> None:
+    """`project_changed` for a project about to be deleted: the same journal, event and
+    extension point, and its page stops being served when the deletion commits (a project
+    removed for shipping malware must not stay installable until a worker gets round to
+    it)."""
+    project_changed(project=project, change=change, origin=origin)
+    SimplePage.objects.filter(key=project.normalized_name).delete()
+
+
+def _pages_queue(*, project: Project, change: ProjectChange, serial: int) -> None:
+    # Enqueued inside the transaction: the database backend writes the task row with the
+    # change, so a crash after the commit cannot lose the render, and a rollback drops it.
+    simple_page_render.enqueue(normalized_name=project.normalized_name, serial=serial)
+    if change.index_changed:
+        simple_index_render.enqueue(serial=serial)
+

@@ -1,0 +1,20 @@
+"""The packaging domain's deferred work, run by the task worker. Each task takes names and
+serials, loads what it needs and calls a service; each is safe to run twice or late."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from warden.packaging import pages
+
+
+@task()
+def simple_page_render(*, normalized_name: str, serial: int) -> None:
+    """Re-render a project's pages after change `serial` committed."""
+    pages.simple_project_render(normalized_name=normalized_name)
+
+
+@task()
+def simple_index_render(*, serial: int) -> None:
+    """Re-render the root index after change `serial` changed the list of projects."""
+    pages.simple_index_render(serial=serial)
