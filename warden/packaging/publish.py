@@ -124,6 +124,7 @@ def file_publish(*, incoming: IncomingFile, owner: User, origin: Origin,
         again = _existing(incoming=incoming, project=current)
         if again is None:
             raise UploadError(FILE_EXISTS.format(filename=incoming.filename)) from exc
+        _use_record(context=context, origin=origin, file=again.file)
         return again
     except BaseException:
         _bytes_remove_unless_published(names)

@@ -125,7 +125,8 @@ def caveat_check(caveat: Caveat, *, context: CaveatContext) -> None:
 
     Project caveats narrow where the token may upload; the project is not known until the
     upload form is read, so they are collected into the token's scope and enforced by
-    `token_check_project`. Here they only need to be well formed, which parsing ensured.
+    `warden.packaging.authorize.upload_authorize`. Here they only need to be well formed,
+    which parsing ensured.
     """
     match caveat:
         case Expiration(expires_at=expires_at, not_before=not_before):

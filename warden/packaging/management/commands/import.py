@@ -32,11 +32,14 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {options['owner']!r}.") from exc
         paths = list(import_candidates(directory))
         summary = ImportSummary()
+        # The files are published in the owner's name (their history shows them), through
+        # an operator's command (the events say which).
+        origin = Origin.command("warden import", actor=owner)
         for path in tqdm(paths, desc="Importing", unit="file", file=self.stderr._out,
                          disable=not paths):
             shown = str(path.relative_to(directory))
             try:
-                result = import_file(path=path, owner=owner, origin=Origin.command("warden import"))
+                result = import_file(path=path, owner=owner, origin=origin)
             except UploadError as exc:
                 summary.refused.append((shown, exc.message))
                 continue
