@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from warden.accounts.models import User
 from warden.accounts.reauth import reauth_is_recent
-from warden.accounts.receivers import password_reset_requested
+from warden.accounts.receivers import origin_of, password_reset_requested, signed_in
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,6 +33,8 @@ class AccountAdapter(DefaultAccountAdapter):
                                  context: dict[str, Any]) -> None:
         # Recorded here, the one place that knows the address belongs to an account (the
         # form answers alike for unknown addresses, so nobody learns which ones exist).
-        password_reset_requested(request=context.get("request") or self.request, user=user,
-                                 email=email)
+        # Whoever asked is usually signed out (no actor); staff forcing a reset are not.
+        request = context.get("request") or self.request
+        password_reset_requested(user=user, email=email,
+                                 origin=origin_of(request, actor=signed_in(request)))
         super().send_password_reset_mail(user, email, context)

@@ -28,6 +28,7 @@ from warden.accounts.services import StaffActionError, user_disable, user_force_
 from warden.accounts.twofactor.errors import SecondFactorError
 from warden.accounts.twofactor.policy import has_two_factor, setup_url
 from warden.accounts.twofactor.services import two_factor_reset
+from warden.audit.origin import Interface, Origin
 
 AdminView = Callable[..., HttpResponse]
 
@@ -102,6 +103,11 @@ def _staff(request: HttpRequest) -> User:
     return user
 
 
+def _origin(request: HttpRequest) -> Origin:
+    """A staff action in the admin: the staff member signed in acted."""
+    return Origin.from_request(request, interface=Interface.ADMIN, actor=_staff(request))
+
+
 @admin.register(User)
 class WardenUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ("username", "email", "is_active", "is_staff", "date_joined")
@@ -119,11 +125,11 @@ class WardenUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
     @admin.action(description=_("Disable selected users (and revoke their tokens)"))
     def disable_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        staff_user = _staff(request)
+        origin = _origin(request)
         disabled = tokens = 0
         for user in queryset.filter(is_active=True):
             try:
-                tokens += user_disable(user=user, staff_user=staff_user, request=request)
+                tokens += user_disable(user=user, origin=origin)
             except StaffActionError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
@@ -135,11 +141,11 @@ class WardenUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
     @admin.action(description=_("Force a password reset for selected users"))
     def force_password_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        staff_user = _staff(request)
+        origin = _origin(request)
         done = 0
         for user in queryset:
             try:
-                user_force_password_reset(user=user, staff_user=staff_user, request=request)
+                user_force_password_reset(user=user, origin=origin, request=request)
             except StaffActionError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
@@ -177,8 +183,8 @@ class WardenUserAdmin(UserAdmin):  # type: ignore[type-arg]
         form = TwoFactorResetForm(request.POST if request.POST.get("post") == "yes" else None)
         if form.is_valid():
             try:
-                two_factor_reset(request=request, staff=staff_user, user=user,
-                                 reason=form.cleaned_data["reason"])
+                two_factor_reset(user=user, reason=form.cleaned_data["reason"],
+                                 origin=_origin(request))
             except SecondFactorError as exc:
                 form.add_error("reason", str(exc.message))
             else:

@@ -1,6 +1,9 @@
 """Audit events for the account flows allauth and django.contrib.auth run: they own sign-up,
 login, passwords and addresses, so their signals are where we learn of each. Connected in
-`AuditConfig.ready()`.
+`AccountsConfig.ready()`.
+
+These receivers are an interface: they get the request from allauth and build the `Origin`
+of the event from it, here, like a view does.
 
 The signals fire after the change, outside any transaction of ours (allauth commits each
 change as it goes); an event that failed to record would raise here and fail the request.
@@ -19,6 +22,7 @@ from django.contrib.auth import signals as auth
 from django.http import HttpRequest
 
 from warden.accounts.models import User
+from warden.audit.origin import Interface, Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 
@@ -27,19 +31,29 @@ def _user(value: object) -> User | None:
     return value if isinstance(value, User) and value.pk is not None else None
 
 
-def _signed_in(request: HttpRequest | None) -> User | None:
+def signed_in(request: HttpRequest | None) -> User | None:
     return _user(getattr(request, "user", None)) if request is not None else None
 
 
+def origin_of(request: HttpRequest | None, *, actor: User | None) -> Origin:
+    """The origin of an account flow's event: the request's address and browser, and who
+    acted (said by each receiver: in these flows it is often not the signed-in user yet, or
+    any more). Django sends some signals with no request (`authenticate()` called without
+    one): then there is no address to record."""
+    if request is None:
+        return Origin(interface=Interface.WEB, actor=actor)
+    return Origin.from_request(request, actor=actor)
+
+
 def on_signed_up(*, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record_event(tag=Tag.ACCOUNT_CREATED, request=request, actor=user,
+    record_event(tag=Tag.ACCOUNT_CREATED, origin=origin_of(request, actor=user),
                  details={"via": "sign-up form"})
 
 
 def on_logged_in(*, request: HttpRequest, user: User, **kwargs: Any) -> None:
     records = get_authentication_records(request, user) if request is not None else []
     method = str(records[-1].get("method", "")) if records else ""
-    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, request=request, actor=user,
+    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=origin_of(request, actor=user),
                  details={"method": method} if method else None)
 
 
@@ -68,54 +82,55 @@ def on_login_failed(*, credentials: Mapping[str, Any], request: HttpRequest | No
         return
     # A signed-in user failing the re-authentication form is a failure too, of a kind an
     # owner wants to tell apart from strangers guessing at the login page.
-    details = {"reauthentication": True} if _signed_in(request) is not None else None
-    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, request=request, user=user, details=details)
+    details = {"reauthentication": True} if signed_in(request) is not None else None
+    # Nobody is named as the actor: whoever typed the password has not proved who they are.
+    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, origin=origin_of(request, actor=None),
+                 user=user, details=details)
 
 
 def on_logged_out(*, request: HttpRequest | None, user: object, **kwargs: Any) -> None:
     account = _user(user)
     if account is not None:
-        record_event(tag=Tag.ACCOUNT_LOGOUT, request=request, actor=account)
+        record_event(tag=Tag.ACCOUNT_LOGOUT, origin=origin_of(request, actor=account))
 
 
 def on_authentication_step(*, request: HttpRequest, user: User, method: str,
                            **kwargs: Any) -> None:
     # Logins are recorded by `on_logged_in`; this is for the re-authentication form.
     if kwargs.get("reauthenticated"):
-        record_event(tag=Tag.ACCOUNT_REAUTH_SUCCESS, request=request, actor=user,
+        record_event(tag=Tag.ACCOUNT_REAUTH_SUCCESS, origin=origin_of(request, actor=user),
                      details={"method": method})
 
 
 def on_password_changed(*, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, request=request, actor=user)
+    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, origin=origin_of(request, actor=user))
 
 
 def on_password_set(*, request: HttpRequest, user: User, **kwargs: Any) -> None:
     # A first password (the account had none): a change of how the account is protected.
-    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, request=request, actor=user,
+    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, origin=origin_of(request, actor=user),
                  details={"first": True})
 
 
 def on_password_reset(*, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record_event(tag=Tag.ACCOUNT_PASSWORD_RESET, request=request, actor=user)
+    record_event(tag=Tag.ACCOUNT_PASSWORD_RESET, origin=origin_of(request, actor=user))
 
 
-def password_reset_requested(*, request: HttpRequest | None, user: User, email: str) -> None:
+def password_reset_requested(*, user: User, email: str, origin: Origin) -> None:
     """Called by the account adapter as it mails a reset link to an existing account."""
-    # Whoever asked is usually signed out (actor unknown); staff forcing a reset are not.
-    record_event(tag=Tag.ACCOUNT_PASSWORD_RESET_REQUESTED, request=request,
-                 actor=_signed_in(request), user=user, details={"email": email})
+    record_event(tag=Tag.ACCOUNT_PASSWORD_RESET_REQUESTED, origin=origin, user=user,
+                 details={"email": email})
 
 
 def on_email_added(*, request: HttpRequest, user: User, email_address: EmailAddress,
                    **kwargs: Any) -> None:
-    record_event(tag=Tag.ACCOUNT_EMAIL_ADDED, request=request, actor=user,
+    record_event(tag=Tag.ACCOUNT_EMAIL_ADDED, origin=origin_of(request, actor=user),
                  details={"email": email_address.email})
 
 
 def on_email_removed(*, request: HttpRequest, user: User, email_address: EmailAddress,
                      **kwargs: Any) -> None:
-    record_event(tag=Tag.ACCOUNT_EMAIL_REMOVED, request=request, actor=user,
+    record_event(tag=Tag.ACCOUNT_EMAIL_REMOVED, origin=origin_of(request, actor=user),
                  details={"email": email_address.email})
 
 
@@ -125,15 +140,15 @@ def on_email_confirmed(*, request: HttpRequest | None, email_address: EmailAddre
     if owner is None:
         return
     # Staff confirming an address from the admin act on someone else's account.
-    actor = _signed_in(request) or owner
-    record_event(tag=Tag.ACCOUNT_EMAIL_VERIFIED, request=request, actor=actor, user=owner,
-                 details={"email": email_address.email})
+    actor = signed_in(request) or owner
+    record_event(tag=Tag.ACCOUNT_EMAIL_VERIFIED, origin=origin_of(request, actor=actor),
+                 user=owner, details={"email": email_address.email})
 
 
 def on_email_changed(*, request: HttpRequest, user: User,
                      from_email_address: EmailAddress | None, to_email_address: EmailAddress,
                      **kwargs: Any) -> None:
-    record_event(tag=Tag.ACCOUNT_EMAIL_PRIMARY_CHANGED, request=request, actor=user,
+    record_event(tag=Tag.ACCOUNT_EMAIL_PRIMARY_CHANGED, origin=origin_of(request, actor=user),
                  details={"from": from_email_address.email if from_email_address else "",
                           "to": to_email_address.email})
 

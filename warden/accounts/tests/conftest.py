@@ -10,7 +10,9 @@ with it empty so one test's failed logins never lock another out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -19,6 +21,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from warden.accounts.models import User
+from warden.audit.origin import Interface, Origin
 
 PASSWORD = "correct horse battery staple"
 
@@ -86,3 +89,26 @@ def age_password_entry(client: Client, seconds: float = 301) -> None:
         record["at"] -= seconds
     session["account_authentication_methods"] = records
     session.save()
+
+
+def web(actor: User | None = None, *, address: str = "") -> Origin:
+    """The origin a page builds for a service: `actor` signed in (None: nobody yet, as at
+    the login's second step), from `address`."""
+    return Origin(interface=Interface.WEB, actor=actor, address=address)
+
+
+Delivered = Callable[[], AbstractContextManager[None]]
+
+
+@pytest.fixture
+def notices_delivered(django_capture_on_commit_callbacks: Any,
+                      run_tasks: Callable[[], None]) -> Delivered:
+    """`with notices_delivered(): ...`: what the block commits runs its on-commit callbacks
+    (queueing the notices, as in production), then the task worker runs the queue as
+    `warden serve`'s does; after the block, the notices are in `mail.outbox`."""
+    @contextmanager
+    def delivered() -> Iterator[None]:
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        run_tasks()
+    return delivered

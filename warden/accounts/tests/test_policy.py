@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from warden.accounts.models import User
-from warden.accounts.tests.conftest import log_in
+from warden.accounts.tests.conftest import log_in, web
 from warden.packaging.models import File, Project, Release
 from warden.packaging.services import project_create
 from warden.packaging.tests import conftest as packaging
@@ -37,7 +37,7 @@ SECURITY_PAGE = reverse("mfa_index")
 
 @pytest.fixture
 def demo(alice: User) -> Project:
-    project = project_create(name="demo", owner=alice)
+    project = project_create(name="demo", owner=alice, origin=web(alice))
     Release.objects.create(project=project, version="1.0", canonical_version="1",
                            metadata_version="2.1")
     return project
@@ -55,6 +55,15 @@ def logged_in(user: User) -> Client:
     client = Client()
     log_in(client, user.username)
     return client
+
+
+def minted_without_two_factor(user: User, settings: Any, description: str) -> tuple[Token, str]:
+    """A token of `user`, who has no second factor: minted while the policy was off, say,
+    or before staff reset the account's factors."""
+    settings.WARDEN_REQUIRE_2FA = False
+    minted = token_mint(user=user, description=description, origin=web(user))
+    settings.WARDEN_REQUIRE_2FA = True
+    return minted
 
 
 def sent_to_set_up_two_factor(response: Any, came_from: str) -> None:
@@ -112,7 +121,7 @@ def test_user_without_2fa_cannot_yank_a_release_or_invite_anyone(alice: User, de
 
 def test_user_without_2fa_learns_nothing_about_a_project_that_is_not_theirs(
         alice: User, mallory: User) -> None:
-    project_create(name="secret", owner=mallory)
+    project_create(name="secret", owner=mallory, origin=web(mallory))
     client = logged_in(alice)
     # The same answer for a project that exists and one that doesn't.
     for name in ("secret", "no-such-project"):
@@ -153,9 +162,9 @@ def test_the_token_list_sends_a_user_without_2fa_to_learn_why(alice: User) -> No
     sent_to_set_up_two_factor(logged_in(alice).get(url), came_from=url)
 
 
-def test_a_user_without_2fa_can_still_revoke_a_token(alice: User) -> None:
+def test_a_user_without_2fa_can_still_revoke_a_token(alice: User, settings: Any) -> None:
     # Taking a token away must never wait for a second factor.
-    token, _raw = token_mint(user=alice, description="old")
+    token, _raw = minted_without_two_factor(alice, settings, "old")
     url = reverse("manage-token-revoke", args=[token.pk])
     assert logged_in(alice).post(url).status_code == 302
     token.refresh_from_db()
@@ -190,9 +199,9 @@ def test_with_the_policy_off_warden_token_create_mints_for_a_user_without_2fa(
 
 
 def test_a_token_of_a_user_without_2fa_cannot_upload_and_twine_is_told_where_to_set_it_up(
-        alice: User, demo: Project, make_wheel: MakeDist, storage_dir: Path) -> None:
-    # Minted while the policy was off, say, or before staff reset the account's factors.
-    _token, raw = token_mint(user=alice, description="ci")
+        alice: User, demo: Project, make_wheel: MakeDist, storage_dir: Path,
+        settings: Any) -> None:
+    _token, raw = minted_without_two_factor(alice, settings, "ci")
     response = upload_to(Client(), raw, make_wheel("demo", "2.0"))
     assert response.status_code == 403
     reason = response.reason_phrase
@@ -205,8 +214,8 @@ def test_a_token_of_a_user_without_2fa_cannot_upload_and_twine_is_told_where_to_
 
 def test_the_same_token_uploads_once_its_user_has_a_second_factor(
         alice: User, demo: Project, make_wheel: MakeDist,
-        with_totp: Callable[[User], str]) -> None:
-    _token, raw = token_mint(user=alice, description="ci")
+        with_totp: Callable[[User], str], settings: Any) -> None:
+    _token, raw = minted_without_two_factor(alice, settings, "ci")
     with_totp(alice)
     assert upload_to(Client(), raw, make_wheel("demo", "2.0")).status_code == 200
 
@@ -214,7 +223,7 @@ def test_the_same_token_uploads_once_its_user_has_a_second_factor(
 def test_with_the_policy_off_a_token_of_a_user_without_2fa_uploads(
         alice: User, demo: Project, make_wheel: MakeDist, settings: Any) -> None:
     settings.WARDEN_REQUIRE_2FA = False
-    _token, raw = token_mint(user=alice, description="ci")
+    _token, raw = token_mint(user=alice, description="ci", origin=web(alice))
     assert upload_to(Client(), raw, make_wheel("demo", "2.0")).status_code == 200
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from warden.accounts.models import User
 from warden.accounts.services import StaffActionError, user_disable
+from warden.audit.origin import Interface, Origin
 from warden.packaging.errors import UploadError
 from warden.packaging.models import (
     File,
@@ -26,7 +27,7 @@ from warden.packaging.models import (
     SimplePage,
     UsedFilename,
 )
-from warden.packaging.pages import simple_project_refresh
+from warden.packaging.pages import simple_project_render
 from warden.packaging.services import project_create, project_name_check
 from warden.packaging.staff import project_remove
 from warden.tokens.models import Token
@@ -38,9 +39,11 @@ PROJECTS = reverse("admin:packaging_project_changelist")
 
 
 @pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user(username="alice", email="alice@example.org",
+def alice(db: None, with_totp: Callable[[User], str]) -> User:
+    user = User.objects.create_user(username="alice", email="alice@example.org",
                                     password=PASSWORD)
+    with_totp(user)  # the policy requires it of anyone with API tokens
+    return user
 
 
 @pytest.fixture
@@ -66,15 +69,20 @@ def staff_client(staff: User) -> Client:
 
 @pytest.fixture
 def demo(alice: User) -> Project:
-    project = project_create(name="demo", owner=alice)
+    project = project_create(name="demo", owner=alice, origin=by(alice))
     release = Release.objects.create(project=project, version="1.0", canonical_version="1",
                                      metadata_version="2.1")
     File.objects.create(release=release, filename="demo-1.0.tar.gz", packagetype="sdist",
                         python_version="source", size=10, sha256="a" * 64,
                         blake2_256="b" * 64, md5="c" * 32, path="aa/demo-1.0.tar.gz")
     UsedFilename.objects.create(filename="demo-1.0.tar.gz")
-    simple_project_refresh(project=project)
+    simple_project_render(normalized_name=project.normalized_name)
     return project
+
+
+def by(user: User, interface: Interface = Interface.WEB) -> Origin:
+    """The origin of something `user` did."""
+    return Origin(interface=interface, actor=user)
 
 
 def action(client: Client, url: str, name: str, *objects: Any, **extra: str) -> Any:
@@ -84,7 +92,7 @@ def action(client: Client, url: str, name: str, *objects: Any, **extra: str) -> 
 
 def test_disabling_a_user_revokes_their_tokens_and_blocks_login(staff_client: Client,
                                                                  alice: User) -> None:
-    _, raw = token_mint(user=alice, description="CI")
+    _, raw = token_mint(user=alice, description="CI", origin=by(alice))
     alice_browser = Client()
     alice_browser.force_login(alice)
 
@@ -103,7 +111,7 @@ def test_disabling_a_user_revokes_their_tokens_and_blocks_login(staff_client: Cl
 
 def test_staff_cannot_disable_themselves(staff: User) -> None:
     with pytest.raises(StaffActionError):
-        user_disable(user=staff, staff_user=staff)
+        user_disable(user=staff, origin=by(staff, Interface.ADMIN))
     staff.refresh_from_db()
     assert staff.is_active
 
@@ -164,7 +172,7 @@ def test_only_staff_can_remove_a_project_through_the_staff_service(alice: User,
                                                                    demo: Project) -> None:
     # alice owns it, but owners delete through project_delete, with the typed name.
     with pytest.raises(PermissionDenied):
-        project_remove(project=demo, staff_user=alice)
+        project_remove(project=demo, origin=by(alice))
     assert Project.objects.filter(pk=demo.pk).exists()
 
 
@@ -180,7 +188,7 @@ def test_prohibited_names_added_in_the_admin_are_normalized(staff_client: Client
 
 
 def test_revoking_a_token_in_the_admin_stops_it(staff_client: Client, alice: User) -> None:
-    token, raw = token_mint(user=alice, description="CI")
+    token, raw = token_mint(user=alice, description="CI", origin=by(alice))
 
     action(staff_client, reverse("admin:tokens_token_changelist"), "revoke", token)
 

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from warden.accounts.models import User
+from warden.accounts.tests.conftest import Delivered
 from warden.audit.models import Event
 from warden.audit.vocabulary import Tag
 
@@ -86,10 +87,9 @@ def test_the_admin_action_refuses_without_a_reason_and_removes_nothing(
 
 
 def test_staff_reset_removes_every_factor_mails_the_user_and_is_audited(
-        staff_client: Client, staff: User, alice: User,
-        django_capture_on_commit_callbacks: Any) -> None:
+        staff_client: Client, staff: User, alice: User, notices_delivered: Delivered) -> None:
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with notices_delivered():
         response = reset_action(staff_client, alice, post="yes", reason=REASON)
     assert response.status_code == 302
 
@@ -157,15 +157,16 @@ def test_non_staff_cannot_reach_the_reset(who: str, alice: User, mallory: User,
 
 
 def test_warden_user_reset_2fa_removes_every_factor_mails_the_user_and_is_audited(
-        alice: User, capsys: Any, django_capture_on_commit_callbacks: Any) -> None:
+        alice: User, capsys: Any, notices_delivered: Delivered) -> None:
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with notices_delivered():
         call_command("user", "reset-2fa", "alice", "--reason", REASON)
 
     assert factors_of(alice) == []
     [event] = resets()
+    # No actor: an operator at the command line, and the event names the command.
     assert (event.actor_id, event.user_id) == (None, alice.pk)
-    assert event.details == {"reason": REASON}
+    assert event.details == {"reason": REASON, "via": "warden user reset-2fa"}
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
     assert "Removed every second factor of alice" in capsys.readouterr().err
 

@@ -16,12 +16,12 @@ from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from warden.accounts.models import SecondFactorFailure, User
 from warden.accounts.twofactor.errors import SecondFactorError, TooManyAttempts
-from warden.audit.client import client_ip, ip_hash
+from warden.audit.client import ip_hash
+from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 
@@ -33,8 +33,9 @@ PER_USER = ((HOUR, 10), (DAY, 30))
 PER_ADDRESS = ((HOUR, 50), (DAY, 200))
 
 
-def _address(request: HttpRequest | None) -> str:
-    return ip_hash(client_ip(request)) if request is not None else ""
+def _address(origin: Origin) -> str:
+    # Kept hashed, like the audit trail keeps it; none for a command (no address to cap).
+    return ip_hash(origin.address)
 
 
 def _retry_at(failures: QuerySet[SecondFactorFailure], now: datetime,
@@ -50,13 +51,13 @@ def _retry_at(failures: QuerySet[SecondFactorFailure], now: datetime,
     return latest
 
 
-def attempts_check(*, user: User, request: HttpRequest | None) -> None:
+def attempts_check(*, user: User, origin: Origin) -> None:
     """Raise TooManyAttempts (with when to try again) if this account or this address has
     used up an hourly or daily allowance of failures. Call it before checking a code, with
     the user's row locked, so parallel attempts are counted one after another."""
     now = timezone.now()
     retry = [_retry_at(SecondFactorFailure.objects.filter(user=user), now, PER_USER)]
-    address = _address(request)
+    address = _address(origin)
     if address:
         retry.append(_retry_at(SecondFactorFailure.objects.filter(ip_hash=address), now,
                                PER_ADDRESS))
@@ -65,28 +66,31 @@ def attempts_check(*, user: User, request: HttpRequest | None) -> None:
         raise TooManyAttempts(max(blocked))
 
 
-def attempt_failed(*, user: User, request: HttpRequest | None) -> None:
+def attempt_failed(*, user: User, origin: Origin) -> None:
     now = timezone.now()
-    SecondFactorFailure.objects.create(user=user, ip_hash=_address(request), at=now)
+    SecondFactorFailure.objects.create(user=user, ip_hash=_address(origin), at=now)
     # Rows older than the longest window count for nothing; the account's own go here.
     SecondFactorFailure.objects.filter(user=user, at__lt=now - DAY).delete()
 
 
-def limited_attempt(*, request: HttpRequest | None, user: User, check: Callable[[], T]) -> T:
-    """Run one second-factor check (a code, a key's answer) under the caps. The user's row
+def limited_attempt(*, user: User, origin: Origin, check: Callable[[], T]) -> T:
+    """Run one second-factor check (a code, a key's answer) of `user`, made from `origin`
+    (its address is what the per-address caps count), under the caps. The user's row
     stays locked from the check to the count, so parallel attempts are counted one after
     another. A failure is recorded, counted and committed before it is raised, so it
     counts even though the check's own work is undone."""
     failure: SecondFactorError | None = None
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
-        attempts_check(user=user, request=request)
+        attempts_check(user=user, origin=origin)
         try:
             with transaction.atomic():
                 return check()
         except SecondFactorError as exc:
             failure = exc
-            attempt_failed(user=user, request=request)
-            record_event(tag=Tag.ACCOUNT_TWO_FACTOR_FAILURE, request=request, user=user,
-                         details={"reason": type(exc).__name__})
+            attempt_failed(user=user, origin=origin)
+            # Recorded with nobody as its actor, like a wrong password (also on the
+            # re-authentication form): whoever failed has not proved who they are.
+            record_event(tag=Tag.ACCOUNT_TWO_FACTOR_FAILURE, origin=origin.acting_as(None),
+                         user=user, details={"reason": type(exc).__name__})
     raise failure

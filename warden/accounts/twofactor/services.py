@@ -1,5 +1,7 @@
 """Every change to a user's second factors, and every check of a code. Each records its
-audit event and sends the account a notice, so a change made by someone else is noticed.
+audit event and queues a notice to the account (sent after the change commits), in the
+change's transaction, so a change made by someone else is noticed. Who acted and from where
+is the `origin` the interface built; `user` is the account changed.
 
 Checks of codes run with the user's row locked: parallel guesses are counted one after
 another (the rate limit is exact) and two requests cannot both spend the same code.
@@ -14,18 +16,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.conf import settings
-from django.core.mail import send_mail
+from allauth.mfa.webauthn.internal.auth import WebAuthn
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from warden.accounts.models import User
+from warden.accounts.tasks import notice_queue
 from warden.accounts.twofactor import recovery, secretbox, totp
 from warden.accounts.twofactor.adapter import MFAAdapter
 from warden.accounts.twofactor.errors import (
@@ -41,7 +40,8 @@ from warden.accounts.twofactor.errors import (
 )
 from warden.accounts.twofactor.policy import FACTOR_TYPES
 from warden.accounts.twofactor.ratelimit import limited_attempt
-from warden.accounts.twofactor.webauthn import key_name_validate
+from warden.accounts.twofactor.webauthn import KeyAlreadyRegistered, NewKey, key_name_validate
+from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 
@@ -68,35 +68,6 @@ class RecoveryStatus:
 
 def _lock(user: User) -> None:
     User.objects.select_for_update().filter(pk=user.pk).first()
-
-
-def _notify(request: HttpRequest | None, user: User, template: str,
-            context: dict[str, Any] | None = None) -> None:
-    """Mail the account about a change to its second factors, to its primary address, in
-    allauth's notice format (where from, which browser, when). Rendered here rather than by
-    allauth's adapter, which needs a request: staff reset factors from the command line."""
-    email = EmailAddress.objects.get_primary_email(user) or user.email
-    if not email:
-        return
-    adapter = get_account_adapter(request)
-    site = settings.WARDEN_WEBAUTHN_RP_NAME
-    ctx: dict[str, Any] = {
-        "user": user, "email": email, "request": request, "timestamp": timezone.now(),
-        "ip": adapter.get_client_ip(request) if request is not None else "",
-        "user_agent": (request.headers.get("User-Agent", "")[:200]
-                       if request is not None else ""),
-        "current_site": {"name": site, "domain": request.get_host() if request is not None
-                         else settings.WARDEN_WEBAUTHN_RP_ID},
-    }
-    ctx.update(context or {})
-    subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).splitlines()).strip()
-    body = render_to_string(f"{template}_message.txt", ctx)
-    send_mail(f"[{site}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [email])
-
-
-def _after_commit_notify(request: HttpRequest | None, user: User, template: str,
-                         context: dict[str, Any] | None = None) -> None:
-    transaction.on_commit(lambda: _notify(request, user, template, context))
 
 
 def _totp_counter(secret: str, code: str) -> int:
@@ -170,8 +141,8 @@ def factor_add_allowed(*, user: User) -> None:
 
 # -- TOTP -------------------------------------------------------------------------------
 
-def totp_activate(*, request: HttpRequest | None, user: User, secret: str,
-                  code: str) -> list[str] | None:
+def totp_activate(*, user: User, secret: str, code: str,
+                  origin: Origin) -> list[str] | None:
     """Turn TOTP on once the user proves their app has `secret` by typing its current code.
     That code is spent at once. Returns the new recovery codes if this is the first factor."""
     factor_add_allowed(user=user)
@@ -187,15 +158,15 @@ def totp_activate(*, request: HttpRequest | None, user: User, secret: str,
             "secret": secretbox.seal(secret, purpose=_totp_purpose(user)),
             "last_counter": counter})
         codes = _codes_if_first_factor(user)
-        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED, request=request, actor=user,
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED, origin=origin, user=user,
                      details={"method": "totp"})
-        _after_commit_notify(request, user, "mfa/email/totp_activated")
+        notice_queue(user=user, template="mfa/email/totp_activated", origin=origin)
         return codes
 
-    return limited_attempt(request=request, user=user, check=check)
+    return limited_attempt(user=user, origin=origin, check=check)
 
 
-def totp_deactivate(*, request: HttpRequest | None, user: User) -> None:
+def totp_deactivate(*, user: User, origin: Origin) -> None:
     with transaction.atomic():
         _lock(user)
         authenticator = Authenticator.objects.get(user_id=user.pk,
@@ -203,9 +174,9 @@ def totp_deactivate(*, request: HttpRequest | None, user: User) -> None:
         _removable(authenticator)
         authenticator.delete()
         _drop_codes_without_factor(user)
-        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_REMOVED, request=request, actor=user,
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_REMOVED, origin=origin, user=user,
                      details={"method": "totp"})
-        _after_commit_notify(request, user, "mfa/email/totp_deactivated")
+        notice_queue(user=user, template="mfa/email/totp_deactivated", origin=origin)
 
 
 def _totp_verify(user: User, code: str) -> Authenticator:
@@ -231,7 +202,7 @@ def _totp_verify(user: User, code: str) -> Authenticator:
 
 # -- recovery codes ------------------------------------------------------------------------
 
-def _recovery_verify(request: HttpRequest | None, user: User, code: str) -> Authenticator:
+def _recovery_verify(user: User, code: str, origin: Origin) -> Authenticator:
     authenticator = Authenticator.objects.filter(
         user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
     if authenticator is None or not _factors(user).exists() or \
@@ -241,14 +212,17 @@ def _recovery_verify(request: HttpRequest | None, user: User, code: str) -> Auth
     authenticator.data["used"][index] = True
     authenticator.save(update_fields=["data"])
     remaining = authenticator.data["used"].count(False)
-    record_event(tag=Tag.ACCOUNT_RECOVERY_CODE_USED, request=request, actor=user,
+    # At the login's second step nobody is signed in yet: the code just proved who is
+    # acting, so the event names them (as the login's own event will).
+    proven = origin.acting_as(user)
+    record_event(tag=Tag.ACCOUNT_RECOVERY_CODE_USED, origin=proven, user=user,
                  details={"remaining": remaining})
-    _after_commit_notify(request, user, "mfa/email/recovery_code_used",
-                         {"remaining": remaining})
+    notice_queue(user=user, template="mfa/email/recovery_code_used", origin=proven,
+                 context={"remaining": remaining})
     return authenticator
 
 
-def second_factor_verify(*, request: HttpRequest | None, user: User, code: str,
+def second_factor_verify(*, user: User, code: str, origin: Origin,
                          recovery_only: bool = False) -> Authenticator:
     """Check a code typed at the login's second step or to re-authenticate: a TOTP code, or
     a recovery code (told apart by shape; `recovery_only` for a field that asked for a
@@ -257,25 +231,25 @@ def second_factor_verify(*, request: HttpRequest | None, user: User, code: str,
     code now spent."""
     def check() -> Authenticator:
         if recovery_only or recovery.looks_like_recovery_code(code):
-            return _recovery_verify(request, user, code)
+            return _recovery_verify(user, code, origin)
         return _totp_verify(user, code)
 
-    return limited_attempt(request=request, user=user, check=check)
+    return limited_attempt(user=user, origin=origin, check=check)
 
 
-def recovery_codes_regenerate(*, request: HttpRequest | None, user: User) -> list[str]:
+def recovery_codes_regenerate(*, user: User, origin: Origin) -> list[str]:
     """A new set; the old one stops working at once."""
     with transaction.atomic():
         _lock(user)
         if not _factors(user).exists():
             raise NoFactor
         codes = _recovery_codes_create(user)
-        record_event(tag=Tag.ACCOUNT_RECOVERY_CODES_REGENERATED, request=request, actor=user)
-        _after_commit_notify(request, user, "mfa/email/recovery_codes_generated")
+        record_event(tag=Tag.ACCOUNT_RECOVERY_CODES_REGENERATED, origin=origin, user=user)
+        notice_queue(user=user, template="mfa/email/recovery_codes_generated", origin=origin)
     return codes
 
 
-def recovery_codes_confirm(*, request: HttpRequest | None, user: User, code: str) -> None:
+def recovery_codes_confirm(*, user: User, code: str) -> None:
     """The user typed one of their new codes back: they have saved the set. The code stays
     unused (it proves possession, it is not a login)."""
     with transaction.atomic():
@@ -326,21 +300,42 @@ def pending_codes_clear(request: HttpRequest) -> None:
 
 # -- WebAuthn (the ceremony is warden.accounts.twofactor.webauthn) ---------------------------
 
-def webauthn_added(*, request: HttpRequest | None, user: User,
-                   authenticator: Authenticator) -> list[str] | None:
-    """Bookkeeping after a key was registered: its event, the notice, and recovery codes if
-    it is the first factor."""
+def webauthn_add(*, user: User, key: NewKey,
+                 origin: Origin) -> tuple[Authenticator, list[str] | None]:
+    """Store a key whose registration `webauthn.registration_verify` checked, with its
+    audit event, its notice and, if it is the first factor, recovery codes: all in one
+    transaction, so a failure anywhere leaves no key, or the key with all of them. Returns
+    the key and the new recovery codes (None when the account had a set already)."""
     with transaction.atomic():
+        # One registration at a time per account, so two tabs cannot both pass the checks
+        # below (the name, the first-factor rule) before either has stored its key.
         _lock(user)
+        factor_add_allowed(user=user)
+        name = key_name_validate(user=user, name=key.name)
+        # A credential id belongs to one key pair: the same id on a second account (or a
+        # second time on this one) could only be a copy of the key, or a mistake.
+        if Authenticator.objects.filter(type=Authenticator.Type.WEBAUTHN,
+                                        data__credential_id=key.credential_id).exists():
+            raise KeyAlreadyRegistered()
+        # allauth's own form of the credential, so its `authenticator_data` and
+        # `is_passwordless` keep working.
+        authenticator: Authenticator = WebAuthn.add(user, name, key.credential).instance
+        authenticator.data.update(
+            credential_id=key.credential_id,
+            # Where the counter starts: the first sign-in must report more than this.
+            sign_count=key.sign_count,
+            passkey=key.passkey,
+        )
+        authenticator.save(update_fields=["data"])
         codes = _codes_if_first_factor(user)
-        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED, request=request, actor=user,
-                     details={"method": "passkey" if authenticator.data.get("passkey")
-                              else "webauthn", "name": authenticator.data.get("name", "")})
-        _after_commit_notify(request, user, "mfa/email/webauthn_added")
-    return codes
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED, origin=origin, user=user,
+                     details={"method": "passkey" if key.passkey else "webauthn",
+                              "name": name})
+        notice_queue(user=user, template="mfa/email/webauthn_added", origin=origin)
+    return authenticator, codes
 
 
-def webauthn_remove(*, request: HttpRequest | None, user: User, authenticator_id: int) -> None:
+def webauthn_remove(*, user: User, authenticator_id: int, origin: Origin) -> None:
     """Raises Authenticator.DoesNotExist for a key that is not this user's."""
     with transaction.atomic():
         _lock(user)
@@ -350,13 +345,12 @@ def webauthn_remove(*, request: HttpRequest | None, user: User, authenticator_id
         name = authenticator.data.get("name", "")
         authenticator.delete()
         _drop_codes_without_factor(user)
-        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_REMOVED, request=request, actor=user,
+        record_event(tag=Tag.ACCOUNT_TWO_FACTOR_REMOVED, origin=origin, user=user,
                      details={"method": "webauthn", "name": name})
-        _after_commit_notify(request, user, "mfa/email/webauthn_removed")
+        notice_queue(user=user, template="mfa/email/webauthn_removed", origin=origin)
 
 
-def webauthn_rename(*, request: HttpRequest | None, user: User, authenticator_id: int,
-                    name: str) -> None:
+def webauthn_rename(*, user: User, authenticator_id: int, name: str) -> None:
     """Raises Authenticator.DoesNotExist for a key that is not this user's."""
     with transaction.atomic():
         _lock(user)
@@ -394,17 +388,17 @@ def secrets_rekey() -> tuple[int, int]:
 
 # -- staff -------------------------------------------------------------------------------
 
-def two_factor_reset(*, request: HttpRequest | None, staff: User | None, user: User,
-                     reason: str) -> int:
+def two_factor_reset(*, user: User, reason: str, origin: Origin) -> int:
     """Account recovery: remove every second factor (and the recovery codes) of `user`, after
-    staff verified who is asking. The user is told by mail. Returns how many went."""
+    staff (`origin.actor`; None for an operator's command) verified who is asking. The user
+    is told by mail. Returns how many went."""
     reason = reason.strip()
     if not reason:
         raise SecondFactorError(_("Say how you verified the person: the reason is required."))
     with transaction.atomic():
         _lock(user)
         removed, _counts = Authenticator.objects.filter(user_id=user.pk).delete()
-        record_event(tag=Tag.STAFF_TWO_FACTOR_RESET, request=request, actor=staff, user=user,
+        record_event(tag=Tag.STAFF_TWO_FACTOR_RESET, origin=origin, user=user,
                      details={"reason": reason[:500]})
-        _after_commit_notify(request, user, "mfa/email/two_factor_reset")
+        notice_queue(user=user, template="mfa/email/two_factor_reset", origin=origin)
     return removed

@@ -28,6 +28,7 @@ from warden.accounts.twofactor.views_common import (
     with_next,
 )
 from warden.accounts.twofactor.webauthn import KeyNameRequired, KeyNameTaken, KeyNameTooLong
+from warden.audit.origin import Origin
 
 NAME_ERRORS = (KeyNameRequired, KeyNameTaken, KeyNameTooLong)
 
@@ -75,18 +76,20 @@ def key_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         passkey = form.cleaned_data["passkey"]
         try:
+            # Checked before the challenge is spent, so the page says at once why no key can
+            # be added yet (services.webauthn_add checks again, under the account's lock).
             services.factor_add_allowed(user=user)
-            authenticator = webauthn.registration_complete(
+            key = webauthn.registration_verify(
                 request=request, user=user,
                 name=form.cleaned_data["name"] or _default_key_name(user),
                 credential=form.cleaned_data["credential"], passkey=passkey)
+            authenticator, codes = services.webauthn_add(
+                user=user, key=key, origin=Origin.from_request(request))
         except NAME_ERRORS as exc:
             form.add_error("name", str(exc.message))
         except SecondFactorError as exc:
             form.add_error(None, str(exc.message))
         else:
-            codes = services.webauthn_added(request=request, user=user,
-                                            authenticator=authenticator)
             text = (_("Your passkey “%(name)s” is added. You can use it to log in without "
                       "your password.") if passkey else
                     _("Your security key “%(name)s” is added. You will be asked for it when "
@@ -113,8 +116,8 @@ def key_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = KeyRenameForm(request.POST or None, initial={"name": key_name(key)})
     if request.method == "POST" and form.is_valid():
         try:
-            services.webauthn_rename(request=request, user=signed_in_user(request),
-                                     authenticator_id=key.pk, name=form.cleaned_data["name"])
+            services.webauthn_rename(user=signed_in_user(request), authenticator_id=key.pk,
+                                     name=form.cleaned_data["name"])
         except SecondFactorError as exc:
             form.add_error("name", str(exc.message))
         else:
@@ -135,8 +138,8 @@ def key_remove(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.webauthn_remove(request=request, user=signed_in_user(request),
-                                     authenticator_id=key.pk)
+            services.webauthn_remove(user=signed_in_user(request), authenticator_id=key.pk,
+                                     origin=Origin.from_request(request))
         except SecondFactorError as exc:
             error = str(exc.message)
         else:

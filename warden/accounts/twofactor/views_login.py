@@ -40,6 +40,7 @@ from warden.accounts.twofactor.forms import (
     TotpCodeForm,
 )
 from warden.accounts.twofactor.views_common import safe_next, user_keys, user_totp, wants_json
+from warden.audit.origin import Origin
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -94,7 +95,8 @@ def authenticate(request: HttpRequest) -> HttpResponse:
                 try:
                     authenticator = webauthn.authentication_complete(
                         request=request, user=user,
-                        credential=key_form.cleaned_data["credential"])
+                        credential=key_form.cleaned_data["credential"],
+                        origin=Origin.from_request(request))
                 except SecondFactorError as exc:
                     key_error = str(exc.message)
         elif method in ("totp", "recovery"):
@@ -106,7 +108,8 @@ def authenticate(request: HttpRequest) -> HttpResponse:
             if form.is_valid():
                 try:
                     authenticator = services.second_factor_verify(
-                        request=request, user=user, code=form.cleaned_data["code"],
+                        user=user, code=form.cleaned_data["code"],
+                        origin=Origin.from_request(request),
                         recovery_only=method == "recovery")
                 except SecondFactorError as exc:
                     form.add_error("code", str(exc.message))
@@ -140,7 +143,8 @@ class ReauthenticateView(BaseReauthenticateView):
         assert isinstance(user, User)
         try:
             authenticator = services.second_factor_verify(
-                request=self.request, user=user, code=form.cleaned_data["code"])
+                user=user, code=form.cleaned_data["code"],
+                origin=Origin.from_request(self.request))
         except SecondFactorError as exc:
             form.add_error("code", str(exc.message))
             return self.form_invalid(form)
@@ -162,7 +166,8 @@ class ReauthenticateWebAuthnView(BaseReauthenticateView):
         assert isinstance(user, User)
         try:
             authenticator = webauthn.authentication_complete(
-                request=self.request, user=user, credential=form.cleaned_data["credential"])
+                request=self.request, user=user, credential=form.cleaned_data["credential"],
+                origin=Origin.from_request(self.request))
         except SecondFactorError as exc:
             form.add_error(None, str(exc.message))
             return self.form_invalid(form)
@@ -204,7 +209,8 @@ def login_webauthn(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 authenticator = webauthn.authentication_complete(
-                    request=request, user=None, credential=form.cleaned_data["credential"])
+                    request=request, user=None, credential=form.cleaned_data["credential"],
+                    origin=Origin.from_request(request))
             except SecondFactorError as exc:
                 error = str(exc.message)
             else:

@@ -28,6 +28,7 @@ from warden.accounts.twofactor.views_common import (
     user_totp,
     with_next,
 )
+from warden.audit.origin import Origin
 
 # The secret being set up waits in the session between showing the QR code and the first
 # code, sealed: a session store is not where a TOTP secret may sit in the clear.
@@ -111,8 +112,9 @@ def totp_activate(request: HttpRequest) -> HttpResponse:
                                    "code below, then type the code it shows."))
         elif form.is_valid():
             try:
-                codes = services.totp_activate(request=request, user=user, secret=secret,
-                                               code=form.cleaned_data["code"])
+                codes = services.totp_activate(user=user, secret=secret,
+                                               code=form.cleaned_data["code"],
+                                               origin=Origin.from_request(request))
             except SecondFactorError as exc:
                 form.add_error("code", str(exc.message))
             else:
@@ -145,7 +147,7 @@ def totp_deactivate(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.totp_deactivate(request=request, user=user)
+            services.totp_deactivate(user=user, origin=Origin.from_request(request))
         except SecondFactorError as exc:
             error = str(exc.message)
         else:
@@ -170,8 +172,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     form = RecoveryCodeForm(request.POST or None, auto_id="confirm_%s")
     if pending and request.method == "POST" and form.is_valid():
         try:
-            services.recovery_codes_confirm(request=request, user=user,
-                                            code=form.cleaned_data["code"])
+            services.recovery_codes_confirm(user=user, code=form.cleaned_data["code"])
         except SecondFactorError as exc:
             form.add_error("code", str(exc.message))
         else:
@@ -229,7 +230,8 @@ def recovery_codes_generate(request: HttpRequest) -> HttpResponse:
                                  "security key. Set one of them up first."))
         return HttpResponseRedirect(reverse("mfa_index"))
     if request.method == "POST":
-        codes = services.recovery_codes_regenerate(request=request, user=user)
+        codes = services.recovery_codes_regenerate(user=user,
+                                                   origin=Origin.from_request(request))
         services.pending_codes_store(request, codes)
         return HttpResponseRedirect(reverse("mfa_view_recovery_codes"))
     return render(request, "mfa/recovery_codes_generate.html", {

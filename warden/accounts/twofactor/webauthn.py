@@ -1,12 +1,16 @@
 """WebAuthn ceremonies: registering a security key or passkey, and signing in with one.
+The ceremonies need the request (the challenge waits in the session). Storing a new key is
+`services.webauthn_add`, which takes what `registration_verify` checked and writes the key,
+its recovery codes and its audit event in one transaction.
 
 Built on allauth's WebAuthn internals (the stored form of a credential, `WebAuthn.add`, so
 allauth's `authenticator_data` and `is_passwordless` keep working) and fido2's
 `Fido2Server`, which checks the challenge, the origin, the RP id hash, the user presence and
 verification flags and the signature. What we add on top, each at its call site: a challenge
 answered once (right or wrong) and within a few minutes, a credential registered to one
-account only, the signature counter, a passkey flag that passwordless login requires, the
-rate limit. Every failure raises a `SecondFactorError`; nothing here returns a boolean.
+account only (in `webauthn_add`, under the account's lock), the signature counter, a
+passkey flag that passwordless login requires, the rate limit. Every failure raises a
+`SecondFactorError`; nothing here returns a boolean.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.utils import url_str_to_user_pk
@@ -21,7 +26,7 @@ from allauth.core import context
 from allauth.mfa import app_settings
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
-from allauth.mfa.webauthn.internal.auth import WebAuthn, build_user_payload, get_credentials
+from allauth.mfa.webauthn.internal.auth import build_user_payload, get_credentials
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +45,7 @@ from fido2.webauthn import (
 from warden.accounts.models import User
 from warden.accounts.twofactor.errors import KeyCloned, KeyNotRecognised, SecondFactorError
 from warden.accounts.twofactor.ratelimit import limited_attempt
+from warden.audit.origin import Origin
 
 # How long the browser may take, and how long a challenge stays good. A challenge that
 # never expired would let an answer captured today (by a phishing proxy that relayed the
@@ -187,10 +193,22 @@ def registration_begin(*, request: HttpRequest, user: User, passkey: bool) -> di
     return _plain(options)
 
 
-def registration_complete(*, request: HttpRequest, user: User, name: str,
-                          credential: Mapping[str, Any] | str,
-                          passkey: bool) -> Authenticator:
-    """Check the browser's answer to `registration_begin` and store the new key."""
+@dataclass(frozen=True)
+class NewKey:
+    """A key's answer to our registration challenge, checked: what `webauthn_add` stores.
+    `credential` is the browser's answer as plain JSON, in the form allauth keeps."""
+
+    name: str
+    credential: dict[str, Any]
+    credential_id: str
+    sign_count: int
+    passkey: bool
+
+
+def registration_verify(*, request: HttpRequest, user: User, name: str,
+                        credential: Mapping[str, Any] | str, passkey: bool) -> NewKey:
+    """Check the browser's answer to `registration_begin` (spending its challenge); raise,
+    or return the key to store with `services.webauthn_add`. Nothing is stored here."""
     # The name first, before the challenge is spent: the page can ask for another name
     # and post the same credential again.
     name = key_name_validate(user=user, name=name)
@@ -227,25 +245,9 @@ def registration_complete(*, request: HttpRequest, user: User, name: str,
             raise KeyNotPasskey()
         # Recorded, so that allauth's `is_passwordless` agrees with our flag.
         stored.setdefault("clientExtensionResults", {})["credProps"] = {"rk": True}
-    credential_id = websafe_encode(credential_data.credential_id)
-    with transaction.atomic():
-        # One registration at a time per account, so two tabs cannot both pass the checks.
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        name = key_name_validate(user=user, name=name)
-        # A credential id belongs to one key pair: the same id on a second account (or a
-        # second time on this one) could only be a copy of the key, or a mistake.
-        if Authenticator.objects.filter(type=Authenticator.Type.WEBAUTHN,
-                                        data__credential_id=credential_id).exists():
-            raise KeyAlreadyRegistered()
-        authenticator: Authenticator = WebAuthn.add(user, name, stored).instance
-        authenticator.data.update(
-            credential_id=credential_id,
-            # Where the counter starts: the first sign-in must report more than this.
-            sign_count=auth_data.counter,
-            passkey=passkey,
-        )
-        authenticator.save(update_fields=["data"])
-    return authenticator
+    return NewKey(name=name, credential=stored,
+                  credential_id=websafe_encode(credential_data.credential_id),
+                  sign_count=auth_data.counter, passkey=passkey)
 
 
 def authentication_begin(*, request: HttpRequest, user: User | None) -> dict[str, Any]:
@@ -269,8 +271,11 @@ def authentication_begin(*, request: HttpRequest, user: User | None) -> dict[str
 
 
 def authentication_complete(*, request: HttpRequest, user: User | None,
-                            credential: Mapping[str, Any] | str) -> Authenticator:
+                            credential: Mapping[str, Any] | str,
+                            origin: Origin) -> Authenticator:
     """Check the browser's answer to `authentication_begin`; the key used, or raise.
+    `request` holds the challenge (its session); `origin` says where the answer came from,
+    for the rate limit and the record of a failure.
 
     With `user` (second step, re-authentication) the answer must come from one of that
     account's keys, and failures count toward its rate limit. With None (passwordless) the
@@ -282,7 +287,7 @@ def authentication_complete(*, request: HttpRequest, user: User | None,
         # cannot be guessed the way a six-digit code can.
         return _authenticate(request=request, user=None, credential=credential)
     # Counted (and recorded) like a wrong code: ratelimit.limited_attempt.
-    return limited_attempt(request=request, user=user, check=lambda: _authenticate(
+    return limited_attempt(user=user, origin=origin, check=lambda: _authenticate(
         request=request, user=user, credential=credential))
 
 

@@ -16,6 +16,7 @@ from warden.accounts.models import User as UserModel
 from warden.accounts.twofactor.errors import SecondFactorError
 from warden.accounts.twofactor.policy import has_two_factor
 from warden.accounts.twofactor.services import two_factor_reset
+from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 
@@ -54,8 +55,9 @@ class Command(BaseCommand):
         if not has_two_factor(user):
             raise CommandError(f"User {username} has no second factor; nothing to reset.")
         try:
-            removed = two_factor_reset(request=None, staff=None, user=user,
-                                       reason=options["reason"])
+            # An operator at the command line: no actor, the command is named instead.
+            removed = two_factor_reset(user=user, reason=options["reason"],
+                                       origin=Origin.command("warden user reset-2fa"))
         except SecondFactorError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stderr.write(
@@ -83,5 +85,5 @@ class Command(BaseCommand):
         with transaction.atomic():
             user.save()
             record_event(tag=Tag.ACCOUNT_CREATED, user=user,
-                         details={"via": "warden user create"})
+                         origin=Origin.command("warden user create"))
         self.stderr.write(f"Created user {username}.")

@@ -13,7 +13,12 @@ from django.http import HttpResponse
 from django.test import Client
 
 from warden.accounts.models import User
-from warden.accounts.tests.conftest import log_in, user_with_verified_email
+from warden.accounts.tests.conftest import (  # noqa: F401 (notices_delivered: a fixture here too)
+    log_in,
+    notices_delivered,
+    user_with_verified_email,
+    web,
+)
 from warden.accounts.twofactor import secretbox, services, totp
 from warden.accounts.twofactor.tests.softkey import SoftKey
 
@@ -57,8 +62,8 @@ def _fresh_cache(db: None) -> Iterator[None]:
 def totp_on(user: User, clock: Clock, secret: str = SECRET) -> list[str] | None:
     """TOTP for `user` through the service, as the set-up page does; then the clock moves
     two steps on, so every code in the test's window (one step either side) is fresh."""
-    codes = services.totp_activate(request=None, user=user, secret=secret,
-                                   code=clock.code(secret))
+    codes = services.totp_activate(user=user, secret=secret, code=clock.code(secret),
+                                   origin=web(user))
     clock.step(2)
     return codes
 

@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 
 from warden.accounts.models import User
+from warden.accounts.tests.conftest import web
 from warden.accounts.twofactor import services
 from warden.accounts.twofactor.errors import UnverifiedEmail
 from warden.accounts.twofactor.tests.conftest import SECRET, Clock, add_key, totp_on
@@ -29,7 +30,7 @@ def test_an_account_with_two_factor_can_add_an_address(alice: User, alice_client
 def test_an_unverified_address_blocks_the_first_factor(alice: User, clock: Clock) -> None:
     EmailAddress.objects.create(user=alice, email="maybe@example.org", verified=False)
     with pytest.raises(UnverifiedEmail):
-        services.totp_activate(request=None, user=alice, secret=SECRET, code=clock.code())
+        services.totp_activate(origin=web(alice), user=alice, secret=SECRET, code=clock.code())
 
 
 def test_an_unverified_address_blocks_a_first_security_key(alice: User, alice_client: Client,

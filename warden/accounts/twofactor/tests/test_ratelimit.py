@@ -4,37 +4,37 @@ with a message that says when to try again."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from django.test import RequestFactory
 from django.utils import timezone
 
 from warden.accounts.models import SecondFactorFailure, User
+from warden.accounts.tests.conftest import web
 from warden.accounts.twofactor import ratelimit, services
 from warden.accounts.twofactor.errors import CodeIncorrect, TooManyAttempts
 from warden.accounts.twofactor.tests.conftest import Clock, totp_on
 from warden.audit.models import Event
+from warden.audit.origin import Origin
 
 pytestmark = pytest.mark.django_db
 WRONG = "000000"
 
 
-def _from(address: str) -> Any:
-    return RequestFactory().post("/", REMOTE_ADDR=address)
+def _from(address: str) -> Origin:
+    return web(address=address)
 
 
 def _fail(user: User, times: int, address: str = "198.51.100.7") -> None:
     for _ in range(times):
         with pytest.raises(CodeIncorrect):
-            services.second_factor_verify(request=_from(address), user=user, code=WRONG)
+            services.second_factor_verify(origin=_from(address), user=user, code=WRONG)
 
 
 def test_the_hourly_cap_per_account_stops_even_a_right_code(alice: User, clock: Clock) -> None:
     totp_on(alice, clock)
     _fail(alice, 10)
     with pytest.raises(TooManyAttempts) as refused:
-        services.second_factor_verify(request=_from("198.51.100.7"), user=alice,
+        services.second_factor_verify(origin=_from("198.51.100.7"), user=alice,
                                       code=clock.code())
     retry_in = refused.value.retry_at - timezone.now()
     assert timedelta(minutes=59) < retry_in <= timedelta(hours=1)
@@ -47,7 +47,7 @@ def test_the_account_cap_holds_across_addresses(alice: User, clock: Clock) -> No
     for n in range(10):
         _fail(alice, 1, address=f"198.51.100.{n}")
     with pytest.raises(TooManyAttempts):
-        services.second_factor_verify(request=_from("203.0.113.9"), user=alice, code=WRONG)
+        services.second_factor_verify(origin=_from("203.0.113.9"), user=alice, code=WRONG)
 
 
 def test_refused_attempts_are_not_counted_again(alice: User, clock: Clock) -> None:
@@ -55,7 +55,7 @@ def test_refused_attempts_are_not_counted_again(alice: User, clock: Clock) -> No
     _fail(alice, 10)
     for _ in range(5):
         with pytest.raises(TooManyAttempts):
-            services.second_factor_verify(request=None, user=alice, code=WRONG)
+            services.second_factor_verify(origin=web(), user=alice, code=WRONG)
     assert SecondFactorFailure.objects.filter(user=alice).count() == 10
 
 
@@ -63,7 +63,7 @@ def test_the_hourly_cap_lifts_after_an_hour(alice: User, clock: Clock) -> None:
     totp_on(alice, clock)
     _fail(alice, 10)
     SecondFactorFailure.objects.update(at=timezone.now() - timedelta(minutes=61))
-    services.second_factor_verify(request=None, user=alice, code=clock.code())
+    services.second_factor_verify(origin=web(), user=alice, code=clock.code())
 
 
 def test_the_daily_cap_per_account(alice: User, clock: Clock) -> None:
@@ -73,7 +73,7 @@ def test_the_daily_cap_per_account(alice: User, clock: Clock) -> None:
         SecondFactorFailure(user=alice, at=two_hours_ago + timedelta(seconds=i))
         for i in range(30))
     with pytest.raises(TooManyAttempts) as refused:
-        services.second_factor_verify(request=None, user=alice, code=clock.code())
+        services.second_factor_verify(origin=web(), user=alice, code=clock.code())
     # The first of the thirty leaves the day's window 22 hours from now.
     retry_in = refused.value.retry_at - timezone.now()
     assert timedelta(hours=21, minutes=59) < retry_in < timedelta(hours=22, minutes=1)
@@ -86,19 +86,19 @@ def test_the_hourly_cap_per_address_spans_accounts(alice: User, clock: Clock) ->
         totp_on(user, clock)
         _fail(user, 10, address="192.0.2.1")
     with pytest.raises(TooManyAttempts):
-        services.second_factor_verify(request=_from("192.0.2.1"), user=alice,
+        services.second_factor_verify(origin=_from("192.0.2.1"), user=alice,
                                       code=clock.code())
     # The same account from elsewhere is not blocked by that address's failures.
-    services.second_factor_verify(request=_from("192.0.2.2"), user=alice, code=clock.code())
+    services.second_factor_verify(origin=_from("192.0.2.2"), user=alice, code=clock.code())
 
 
 def test_successes_do_not_reset_the_count(alice: User, clock: Clock) -> None:
     totp_on(alice, clock)
     _fail(alice, 9)
-    services.second_factor_verify(request=None, user=alice, code=clock.code())
+    services.second_factor_verify(origin=web(), user=alice, code=clock.code())
     _fail(alice, 1)
     with pytest.raises(TooManyAttempts):
-        services.second_factor_verify(request=None, user=alice, code=WRONG)
+        services.second_factor_verify(origin=web(), user=alice, code=WRONG)
 
 
 def test_each_failure_is_audited_without_the_code(alice: User, clock: Clock) -> None:

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from warden.accounts.models import User
+from warden.accounts.tests.conftest import web
 from warden.accounts.twofactor import secretbox, services
 from warden.accounts.twofactor.errors import RecoveryCodeIncorrect
 from warden.accounts.twofactor.tests.conftest import Clock, data, totp_on
@@ -35,8 +36,8 @@ def test_after_a_rotation_the_app_and_the_codes_still_work(alice: User, clock: C
     codes = totp_on(alice, clock)
     assert codes is not None
     rotated()
-    services.second_factor_verify(request=None, user=alice, code=clock.code())
-    services.second_factor_verify(request=None, user=alice, code=codes[0])
+    services.second_factor_verify(origin=web(alice), user=alice, code=clock.code())
+    services.second_factor_verify(origin=web(alice), user=alice, code=codes[0])
     # The login sealed the secret again with the new key.
     assert secretbox.is_current(data(alice, "totp")["secret"])
 
@@ -52,7 +53,7 @@ def test_rekey_seals_every_secret_with_the_new_key(alice: User, bob: User, clock
     assert "2 recovery-code set(s) were hashed with a previous key" in out.getvalue()
     # Without the old key now, the apps still work (their secrets were sealed again).
     rotated(keep_old=False)
-    services.second_factor_verify(request=None, user=alice, code=clock.code())
+    services.second_factor_verify(origin=web(alice), user=alice, code=clock.code())
     out = StringIO()
     call_command("twofactor", "rekey", stdout=out)
     assert "Sealed 0 TOTP secret(s)" in out.getvalue()
@@ -63,11 +64,11 @@ def test_new_recovery_codes_free_the_previous_key(alice: User, clock: Clock,
     old_codes = totp_on(alice, clock)
     assert old_codes is not None
     rotated()
-    new_codes = services.recovery_codes_regenerate(request=None, user=alice)
+    new_codes = services.recovery_codes_regenerate(origin=web(alice), user=alice)
     rotated(keep_old=False)
-    services.second_factor_verify(request=None, user=alice, code=new_codes[0])
+    services.second_factor_verify(origin=web(alice), user=alice, code=new_codes[0])
     with pytest.raises(RecoveryCodeIncorrect):
-        services.second_factor_verify(request=None, user=alice, code=old_codes[1])
+        services.second_factor_verify(origin=web(alice), user=alice, code=old_codes[1])
 
 
 def test_rekey_stops_with_a_clear_error_when_a_key_is_missing(alice: User, clock: Clock,

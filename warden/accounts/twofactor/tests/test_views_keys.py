@@ -11,8 +11,12 @@ from django.test import Client
 
 from warden.accounts.models import User
 from warden.accounts.tests.conftest import age_password_entry, log_in, user_with_verified_email
+from warden.accounts.twofactor import services
 from warden.accounts.twofactor.tests.conftest import Clock, add_key, totp_on
 from warden.accounts.twofactor.tests.softkey import SoftKey
+from warden.audit.models import Event
+from warden.audit.services import record_event as audit_record_event
+from warden.audit.vocabulary import Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +72,31 @@ def test_a_passkey_is_marked_as_one_in_the_list(alice, alice_client):
     assert only_key(alice).data["passkey"] is True
     html = alice_client.get(KEYS).content.decode()
     assert "Passkey" in html and "signs in without a password" in html
+
+
+def test_a_key_is_added_with_its_event_and_codes_or_not_at_all(alice, alice_client,
+                                                              monkeypatch):
+    # The key, its recovery codes and its audit event are one transaction: a failure
+    # after the key was written (here, recording its event) must take the key back too,
+    # or the account would hold a factor its history never mentions.
+    def record_event(*, tag, **kwargs):
+        if tag == Tag.ACCOUNT_TWO_FACTOR_ADDED:
+            raise RuntimeError("the audit trail is unavailable")
+        return audit_record_event(tag=tag, **kwargs)
+
+    monkeypatch.setattr(services, "record_event", record_event)
+    with pytest.raises(RuntimeError, match="audit trail"):
+        add_key(alice_client, SoftKey())
+    assert not Authenticator.objects.filter(user=alice).exists()
+    assert not Event.objects.filter(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED,
+                                    user_id=alice.pk).exists()
+
+    monkeypatch.undo()
+    add_key(alice_client, SoftKey())
+    assert sorted(Authenticator.objects.filter(user=alice).values_list("type", flat=True)) \
+        == ["recovery_codes", "webauthn"]
+    [added] = Event.objects.filter(tag=Tag.ACCOUNT_TWO_FACTOR_ADDED, user_id=alice.pk)
+    assert added.details == {"method": "webauthn", "name": "Blue key"}
 
 
 def test_a_key_whose_answer_does_not_check_out_is_not_added(alice, alice_client):

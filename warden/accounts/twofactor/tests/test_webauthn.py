@@ -15,9 +15,11 @@ from django.test import RequestFactory
 from fido2.utils import websafe_decode
 
 from warden.accounts.models import SecondFactorFailure, User
+from warden.accounts.tests.conftest import web
 from warden.accounts.twofactor import webauthn
 from warden.accounts.twofactor.errors import KeyCloned, KeyNotRecognised, TooManyAttempts
 from warden.accounts.twofactor.ratelimit import PER_USER
+from warden.accounts.twofactor.services import webauthn_add
 from warden.accounts.twofactor.tests.softkey import ExcludedCredential, SoftKey
 from warden.accounts.twofactor.webauthn import (
     KeyAlreadyRegistered,
@@ -29,7 +31,7 @@ from warden.accounts.twofactor.webauthn import (
     authentication_begin,
     authentication_complete,
     registration_begin,
-    registration_complete,
+    registration_verify,
 )
 from warden.audit.models import Event
 
@@ -53,6 +55,15 @@ def request_() -> HttpRequest:
     return browser_request()
 
 
+def registration_complete(*, request: HttpRequest, user: User, name: str,
+                          credential: dict[str, Any] | str, passkey: bool) -> Authenticator:
+    """What the add-key page does with the browser's answer: check it, then store the key."""
+    key = registration_verify(request=request, user=user, name=name, credential=credential,
+                              passkey=passkey)
+    authenticator, _codes = webauthn_add(user=user, key=key, origin=web(user))
+    return authenticator
+
+
 def register(request: HttpRequest, user: User, key: SoftKey, *, name: str = "My key",
              passkey: bool = False) -> Authenticator:
     options = registration_begin(request=request, user=user, passkey=passkey)
@@ -63,7 +74,7 @@ def register(request: HttpRequest, user: User, key: SoftKey, *, name: str = "My 
 def sign_in(request: HttpRequest, user: User | None, key: SoftKey,
             **attack: Any) -> Authenticator:
     options = authentication_begin(request=request, user=user)
-    return authentication_complete(request=request, user=user,
+    return authentication_complete(request=request, user=user, origin=web(),
                                    credential=key.assert_(options, **attack))
 
 
@@ -96,7 +107,7 @@ def test_the_credential_may_be_posted_as_the_forms_json_text(request_: HttpReque
     registration_complete(request=request_, user=alice, name="Key",
                           credential=json.dumps(key.register(options)), passkey=False)
     options = authentication_begin(request=request_, user=alice)
-    authentication_complete(request=request_, user=alice,
+    authentication_complete(request=request_, origin=web(), user=alice,
                             credential=json.dumps(key.assert_(options)))
 
 
@@ -157,15 +168,15 @@ def test_a_replayed_assertion_is_refused(request_: HttpRequest, alice: User) -> 
     register(request_, alice, key)
     options = authentication_begin(request=request_, user=alice)
     answer = key.assert_(options)
-    authentication_complete(request=request_, user=alice, credential=answer)
+    authentication_complete(request=request_, origin=web(), user=alice, credential=answer)
 
     # The same answer again: the challenge was spent.
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice, credential=answer)
+        authentication_complete(request=request_, origin=web(), user=alice, credential=answer)
     # Nor does it answer a fresh challenge.
     authentication_begin(request=request_, user=alice)
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice, credential=answer)
+        authentication_complete(request=request_, origin=web(), user=alice, credential=answer)
 
 
 def test_a_replayed_assertion_from_a_key_without_a_counter_is_refused(
@@ -175,9 +186,9 @@ def test_a_replayed_assertion_from_a_key_without_a_counter_is_refused(
     register(request_, alice, key)
     options = authentication_begin(request=request_, user=alice)
     answer = key.assert_(options, counter=0)
-    authentication_complete(request=request_, user=alice, credential=answer)
+    authentication_complete(request=request_, origin=web(), user=alice, credential=answer)
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice, credential=answer)
+        authentication_complete(request=request_, origin=web(), user=alice, credential=answer)
 
 
 def test_a_challenge_is_spent_by_a_wrong_answer_too(request_: HttpRequest,
@@ -186,10 +197,11 @@ def test_a_challenge_is_spent_by_a_wrong_answer_too(request_: HttpRequest,
     register(request_, alice, key)
     options = authentication_begin(request=request_, user=alice)
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice,
+        authentication_complete(request=request_, origin=web(), user=alice,
                                 credential=key.assert_(options, origin="https://evil.example"))
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice, credential=key.assert_(options))
+        authentication_complete(request=request_, origin=web(), user=alice,
+                                credential=key.assert_(options))
 
 
 def test_an_assertion_made_on_another_origin_is_refused(request_: HttpRequest,
@@ -249,7 +261,7 @@ def test_a_challenge_issued_for_one_account_cannot_be_answered_for_another(
     register(request_, mallory, mallorys)
     options = authentication_begin(request=request_, user=alice)
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=mallory,
+        authentication_complete(request=request_, origin=web(), user=mallory,
                                 credential=mallorys.assert_(options))
 
 
@@ -261,7 +273,8 @@ def test_an_expired_challenge_is_refused(request_: HttpRequest, alice: User,
     later = webauthn.time.time() + webauthn.CEREMONY_SECONDS + 1
     monkeypatch.setattr(webauthn.time, "time", lambda: later)
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice, credential=key.assert_(options))
+        authentication_complete(request=request_, origin=web(), user=alice,
+                                credential=key.assert_(options))
 
 
 def test_answering_without_a_challenge_is_refused(alice: User) -> None:
@@ -270,7 +283,7 @@ def test_answering_without_a_challenge_is_refused(alice: User) -> None:
     options = authentication_begin(request=browser_request(), user=alice)
     # Another session (another browser) never asked.
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=browser_request(), user=alice,
+        authentication_complete(request=browser_request(), origin=web(), user=alice,
                                 credential=key.assert_(options))
 
 
@@ -341,7 +354,7 @@ def test_passwordless_sign_in_finds_the_account_by_its_passkey(request_: HttpReq
     options = authentication_begin(request=request_, user=None)["publicKey"]
     assert options["allowCredentials"] == []
     assert options["userVerification"] == "required"
-    used = authentication_complete(request=request_, user=None,
+    used = authentication_complete(request=request_, origin=web(), user=None,
                                    credential=key.assert_({"publicKey": options}))
 
     assert used.pk == registered.pk
@@ -398,7 +411,8 @@ def test_a_passwordless_challenge_cannot_be_spent_on_a_second_step(
     register(request_, alice, key, passkey=True)
     options = authentication_begin(request=request_, user=None)
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice, credential=key.assert_(options))
+        authentication_complete(request=request_, origin=web(), user=alice,
+                                credential=key.assert_(options))
 
 
 def test_passwordless_sign_in_checks_the_counter_too(request_: HttpRequest,
@@ -521,7 +535,7 @@ def test_a_key_cannot_be_registered_twice_to_one_account(request_: HttpRequest,
     with pytest.raises(KeyAlreadyRegistered):
         registration_complete(request=request_, user=alice, name="Again", passkey=False,
                               credential=key.register(options))
-    assert Authenticator.objects.filter(user=alice).count() == 1
+    assert Authenticator.objects.filter(user=alice, type="webauthn").count() == 1
 
 
 @pytest.mark.parametrize(("name", "error"), [
@@ -600,7 +614,8 @@ def test_garbage_sign_in_answers_are_not_recognised(alice: User) -> None:
             request = browser_request()
             authentication_begin(request=request, user=user)
             with pytest.raises(KeyNotRecognised):
-                authentication_complete(request=request, user=user, credential=garbage)
+                authentication_complete(request=request, origin=web(), user=user,
+                                        credential=garbage)
             # Each counts as a failure; keep under the cap (the rate limit is tested below).
             SecondFactorFailure.objects.all().delete()
 
@@ -624,7 +639,7 @@ def test_failed_sign_ins_count_toward_the_rate_limit(request_: HttpRequest,
     with pytest.raises(KeyNotRecognised):
         sign_in(request_, alice, key, origin="https://evil.example")
     with pytest.raises(KeyNotRecognised):
-        authentication_complete(request=request_, user=alice, credential="garbage")
+        authentication_complete(request=request_, origin=web(), user=alice, credential="garbage")
     sign_in(request_, alice, key, counter=9)
     with pytest.raises(KeyCloned):
         sign_in(request_, alice, key, counter=1)
@@ -653,7 +668,7 @@ def test_after_too_many_failures_even_the_right_key_is_refused(request_: HttpReq
     with pytest.raises(TooManyAttempts):
         sign_in(request_, alice, key)
     # Refused before the key was looked at: its counter did not move.
-    assert Authenticator.objects.get(user=alice).data["sign_count"] == 0
+    assert Authenticator.objects.get(user=alice, type="webauthn").data["sign_count"] == 0
 
 
 def test_passwordless_failures_do_not_lock_the_named_account_out(request_: HttpRequest,
