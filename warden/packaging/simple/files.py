@@ -3,17 +3,24 @@
 pip and uv read a wheel's central directory by Range requests before deciding to download
 it, so single ranges are answered with 206. Files never change once written (their path
 holds their sha256), so they are cacheable for a year.
+
+The database, not storage, says what is published: storage also holds bytes that never were
+(an upload refused or rolled back after its bytes were written) or no longer are (a deleted
+file whose bytes outlive their row), and a content-addressed path is easy to guess.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, cast
 
 from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, StreamingHttpResponse
 from django.views.decorators.http import require_safe
+
+from warden.packaging.models import ProjectStatus
 
 CHUNK = 256 * 1024
 _PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}/[A-Za-z0-9_][^/\x00]*")
@@ -55,12 +62,45 @@ def _range(header: str, size: int) -> tuple[int, int] | None:
     return (start, end)
 
 
+def row_fetch(sql: str, params: Sequence[str]) -> tuple[Any, ...] | None:
+    """The first row of one query on the default connection, for the read path."""
+    # One retry: a persistent connection the database closed (restart, idle timeout)
+    # fails once and is replaced. The fast path never runs Django's request signals, which
+    # would otherwise have dropped it.
+    for attempt in (1, 2):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+            return tuple(row) if row else None
+        except DatabaseError:
+            connection.close()
+            if attempt == 2:
+                raise
+    return None
+
+
+# One lookup by File.path (unique, so indexed); the joins follow primary keys. PEP 792: a
+# quarantined project offers no file for download, not even at a URL someone kept.
+_FILE_SQL = (
+    "SELECT f.metadata_sha256 FROM packaging_file f"
+    " JOIN packaging_release r ON r.id = f.release_id"
+    " JOIN packaging_project p ON p.id = r.project_id"
+    " WHERE f.path = %s AND p.status <> %s"
+)
+
+
 def file_locate(path: str) -> tuple[str, int, dict[str, str]] | None:
     """(storage name, size, headers) for a download path, or None if there is no such
-    file. The path must have the shape we write, which keeps requests inside `packages/`."""
+    file. The path must have the shape we write, which keeps requests inside `packages/`,
+    and a committed File row must name it (and, for `.metadata`, record PEP 658 metadata):
+    bytes in storage alone are never served."""
     metadata = path.endswith(".metadata")
     file_path = path.removesuffix(".metadata") if metadata else path
     if not _PATH.fullmatch(file_path):
+        return None
+    row = row_fetch(_FILE_SQL, [file_path, ProjectStatus.QUARANTINED.value])
+    if row is None or (metadata and row[0] is None):
         return None
     name = f"packages/{path}"
     try:

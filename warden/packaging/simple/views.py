@@ -1,4 +1,9 @@
-"""The simple API's slow path: what the fast path in `fast.py` hands back to Django."""
+"""The simple API's slow path: what the fast path in `fast.py` hands back to Django.
+
+These views answer everything the fast path answers too, with the same bytes and headers
+(`page_response`), so a request that reaches Django (the fast path not in front, a query it
+does not parse) gets the page, never a 404 for a project that exists.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from warden.packaging.names import name_normalize
-from warden.packaging.pages import simple_index_ensure
-from warden.packaging.simple.negotiate import negotiate
+from warden.packaging.pages import INDEX_KEY, simple_index_ensure
+from warden.packaging.simple.fast import page_response
+from warden.packaging.simple.negotiate import Format, negotiate
 
 
 def _not_acceptable() -> HttpResponse:
@@ -23,15 +29,34 @@ def _not_acceptable() -> HttpResponse:
         status=406, content_type="text/plain; charset=utf-8")
 
 
+def _page(request: HttpRequest, *, key: str, chosen: tuple[Format, str]) -> HttpResponse | None:
+    page = page_response(key=key, chosen=chosen,
+                         if_none_match=request.headers.get("If-None-Match"),
+                         head=request.method == "HEAD")
+    if page is None:
+        return None
+    status, headers, body = page
+    response = HttpResponse(body, status=int(status.split()[0]), headers=headers)
+    if response.status_code == 304:
+        # HttpResponse always has a Content-Type; a 304 describes no body, and the fast
+        # path sends none.
+        del response.headers["Content-Type"]
+    return response
+
+
 @csrf_exempt  # read-only: without this a POST gets a CSRF 403 instead of 405
 @require_safe
 def simple_index(request: HttpRequest) -> HttpResponse:
-    if negotiate(accept=request.headers.get("Accept"),
-                 format_param=request.GET.get("format")) is None:
+    chosen = negotiate(accept=request.headers.get("Accept"),
+                       format_param=request.GET.get("format"))
+    if chosen is None:
         return _not_acceptable()
-    # Only reached when the root page was never rendered (a database migrated by hand).
-    simple_index_ensure()
-    return HttpResponse(status=503, headers={"Retry-After": "1"})
+    response = _page(request, key=INDEX_KEY, chosen=chosen)
+    if response is None:
+        # The root page was never rendered (a database migrated by hand).
+        simple_index_ensure()
+        response = _page(request, key=INDEX_KEY, chosen=chosen)
+    return response or HttpResponse(status=503, headers={"Retry-After": "1"})
 
 
 @csrf_exempt  # read-only: without this a POST gets a CSRF 403 instead of 405
@@ -43,8 +68,12 @@ def simple_project(request: HttpRequest, name: str) -> HttpResponse:
         if request.META.get("QUERY_STRING"):
             target += "?" + request.META["QUERY_STRING"]
         return HttpResponsePermanentRedirect(target)
-    if negotiate(accept=request.headers.get("Accept"),
-                 format_param=request.GET.get("format")) is None:
+    chosen = negotiate(accept=request.headers.get("Accept"),
+                       format_param=request.GET.get("format"))
+    if chosen is None:
         return _not_acceptable()
+    response = _page(request, key=normalized, chosen=chosen)
+    if response is not None:
+        return response
     return HttpResponseNotFound(f"404 Not Found: no project named {name!r}.\n",
                                 content_type="text/plain; charset=utf-8")

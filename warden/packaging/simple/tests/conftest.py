@@ -13,10 +13,25 @@ from django.core.files.storage import default_storage
 from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
-from warden.packaging.models import File, Project, Release
+from warden.packaging.models import File, IndexRenderRequest, JournalEntry, Project, Release
 from warden.packaging.names import name_confusable_key, name_normalize
-from warden.packaging.pages import simple_index_refresh, simple_project_refresh
-from warden.packaging.services import journal_add
+from warden.packaging.pages import simple_index_render, simple_project_render
+
+
+def pages_publish(project: Project) -> None:
+    """What a change does to the pages, without the services that make changes: a new
+    serial, then the renders its tasks would run."""
+    entry = JournalEntry.objects.create(name=project.name, action="test fixture")
+    Project.objects.filter(pk=project.pk).update(last_serial=entry.pk)
+    project.last_serial = entry.pk
+    simple_project_render(normalized_name=project.normalized_name)
+    IndexRenderRequest.objects.create()
+    simple_index_render()
+
+
+@pytest.fixture
+def republish() -> Callable[[Project], None]:
+    return pages_publish
 
 
 @pytest.fixture
@@ -55,9 +70,7 @@ def make_project(alice: User) -> Callable[..., Project]:
                     blake2_256=hashlib.blake2b(body, digest_size=32).hexdigest(),
                     md5=hashlib.md5(body, usedforsecurity=False).hexdigest(), path=path,
                     metadata_sha256=meta_sha)
-        journal_add(project=project, action="test fixture")
-        simple_project_refresh(project=project)
-        simple_index_refresh()
+        pages_publish(project)
         return project
 
     return make

@@ -7,9 +7,10 @@ import pytest
 from warden.packaging.simple.fast import simple_fast_path
 from warden.packaging.simple.negotiate import JSON_V1
 from warden.packaging.simple.tests.wsgi import django_must_not_answer, wsgi_get
+from warden.web.middleware import fast_path_headers
 from warden.wsgi import application
 
-fast_only = simple_fast_path(django_must_not_answer)
+fast_only = simple_fast_path(django_must_not_answer, headers=fast_path_headers)
 PIP_ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; "
               "q=0.1, text/html; q=0.01")
 
@@ -45,13 +46,12 @@ def test_html_and_json_have_different_etags(demo):
     assert len({html["ETag"], js["ETag"], v1["ETag"]}) == 3
 
 
-def test_stale_etag_gets_the_new_page_after_a_change(demo, make_project):
+def test_stale_etag_gets_the_new_page_after_a_change(demo, republish):
     from warden.packaging.models import Release
-    from warden.packaging.pages import simple_project_refresh
 
     _, before, _ = wsgi_get(fast_only, "/simple/demo-pkg/")
     Release.objects.filter(project=demo, version="1.0").update(yanked=True)
-    simple_project_refresh(project=demo)
+    republish(demo)
     status, after, body = wsgi_get(fast_only, "/simple/demo-pkg/",
                                    if_none_match=before["ETag"])
     assert status == 200

@@ -6,9 +6,10 @@ import pytest
 
 from warden.packaging.simple.fast import simple_fast_path
 from warden.packaging.simple.tests.wsgi import django_must_not_answer, wsgi_get
+from warden.web.middleware import fast_path_headers
 from warden.wsgi import application
 
-fast_only = simple_fast_path(django_must_not_answer)
+fast_only = simple_fast_path(django_must_not_answer, headers=fast_path_headers)
 
 
 @pytest.fixture

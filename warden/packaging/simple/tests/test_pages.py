@@ -7,7 +7,7 @@ import re
 from django.core.files.storage import default_storage
 
 from warden.packaging.models import ProjectStatus, SimplePage
-from warden.packaging.pages import page_path, project_render, simple_index_refresh
+from warden.packaging.pages import page_path, project_render
 
 
 def test_json_page_lists_versions_in_version_order(demo):
@@ -74,17 +74,16 @@ def test_published_pages_are_stored_under_their_own_digest(demo):
 
 
 def test_root_index_links_to_normalized_names(demo):
-    simple_index_refresh()
     page = SimplePage.objects.get(key="")
     with default_storage.open(page_path(page.html_sha256), "rb") as fh:
         assert b'<a href="demo-pkg/">Demo.Pkg</a>' in fh.read()
 
 
-def test_quarantined_projects_are_left_out_of_the_root_index(demo, make_project):
+def test_quarantined_projects_are_left_out_of_the_root_index(demo, make_project, republish):
     make_project("other")
     demo.status = ProjectStatus.QUARANTINED
     demo.save()
-    simple_index_refresh()
+    republish(demo)
     page = SimplePage.objects.get(key="")
     with default_storage.open(page_path(page.json_sha256), "rb") as fh:
         assert json.loads(fh.read())["projects"] == [{"name": "other"}]

@@ -7,9 +7,10 @@ from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 
-def wsgi_get(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "GET",
-             query: str = "", extra: dict[str, Any] | None = None,
-             **headers: str) -> tuple[int, dict[str, str], bytes]:
+def wsgi_call(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "GET",
+              query: str = "", extra: dict[str, Any] | None = None,
+              **headers: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Like `wsgi_get`, with the headers as sent: in order, repeated names kept."""
     environ: dict[str, Any] = {}
     setup_testing_defaults(environ)
     environ.update(PATH_INFO=path, REQUEST_METHOD=method, QUERY_STRING=query, **(extra or {}))
@@ -20,10 +21,18 @@ def wsgi_get(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "G
     def start_response(status: str, response_headers: list[tuple[str, str]],
                        exc_info: object = None) -> None:
         captured["status"] = int(status.split()[0])
-        captured["headers"] = dict(response_headers)
+        captured["headers"] = list(response_headers)
 
     body = b"".join(app(environ, start_response))
     return captured["status"], captured["headers"], body
+
+
+def wsgi_get(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "GET",
+             query: str = "", extra: dict[str, Any] | None = None,
+             **headers: str) -> tuple[int, dict[str, str], bytes]:
+    status, response_headers, body = wsgi_call(app, path, method=method, query=query,
+                                               extra=extra, **headers)
+    return status, dict(response_headers), body
 
 
 def django_must_not_answer(environ: dict[str, Any], start_response: Any) -> list[bytes]:
