@@ -5,6 +5,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -154,10 +155,12 @@ def totp_enable(user: Any) -> str:
     a test that logs in with a code needs a later step's (`totp.totp_code(secret, step)`
     with `step` above `user`'s last used one)."""
     from warden.accounts.twofactor import services, totp
+    from warden.audit.origin import Interface, Origin
 
     secret = totp.totp_secret_generate()
     code = totp.totp_code(secret, int(time.time()) // totp.PERIOD)
-    services.totp_activate(request=None, user=user, secret=secret, code=code)
+    services.totp_activate(user=user, secret=secret, code=code,
+                           origin=Origin(interface=Interface.WEB, actor=user))
     return secret
 
 
@@ -204,7 +207,10 @@ def run_tasks(db: None) -> Callable[[], None]:
     from django.core.management import call_command
 
     def run() -> None:
-        call_command("db_worker", batch=True, interval=0, startup_delay=False, verbosity=0,
-                     queue_name="*")
+        # Between tasks the worker closes "old" connections; inside a test's transaction
+        # that is the test's own connection (PostgreSQL; SQLite's in-memory one survives).
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", batch=True, interval=0, startup_delay=False,
+                         verbosity=0, queue_name="*")
 
     return run

@@ -11,9 +11,10 @@ Connect receivers in an `AppConfig.ready()`, with a `dispatch_uid`.
 `project_changed(sender, *, project_id, normalized_name, change, origin)`
     Sent once for every change to a project: a file or release published, yanked, deleted,
     a role granted, the project created, quarantined or deleted. `change` is a
-    `warden.packaging.changes.ProjectChange`: what happened (`kind`), the version and the
-    ids of the files it touched. This is the hook the TUF signer uses to record a pending
-    change per touched page and file, in the same transaction as the change.
+    `warden.packaging.changes.ProjectChange`: what happened (its audit `tag`), the version,
+    the ids of the files it added or removed, and whether the list of projects changed.
+    This is the hook the TUF signer uses to record a pending change per touched page and
+    file, in the same transaction as the change.
 
 `user_disabled(sender, *, user_id, origin)`
     Sent when staff disable an account. Tokens revokes the account's API tokens here.

@@ -21,7 +21,7 @@ from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 from warden.lib import signals
-from warden.packaging.models import JournalEntry, Project, SimplePage
+from warden.packaging.models import IndexRenderRequest, JournalEntry, Project, SimplePage
 from warden.packaging.tasks import simple_index_render, simple_page_render
 
 
@@ -75,5 +75,6 @@ def _pages_queue(*, project: Project, change: ProjectChange, serial: int) -> Non
     # change, so a crash after the commit cannot lose the render, and a rollback drops it.
     simple_page_render.enqueue(normalized_name=project.normalized_name, serial=serial)
     if change.index_changed:
+        IndexRenderRequest.objects.create()
         simple_index_render.enqueue(serial=serial)
 

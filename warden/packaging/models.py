@@ -156,6 +156,15 @@ class SimplePage(models.Model):
     serial = models.BigIntegerField()
 
 
+class IndexRenderRequest(models.Model):
+    """A change to the list of projects that the root index does not show yet. Written by
+    the change's transaction (an insert, so concurrent changes never wait on each other);
+    removed by the render that covered it. Journal serials are not usable for this: they
+    come from a sequence, so across projects they don't follow commit order."""
+
+    created = models.DateTimeField(auto_now_add=True)
+
+
 class InvitationStatus(models.TextChoices):
     PENDING = "pending"
     ACCEPTED = "accepted"

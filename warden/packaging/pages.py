@@ -18,7 +18,14 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from warden.packaging.models import File, JournalEntry, Project, ProjectStatus, SimplePage
+from warden.packaging.models import (
+    File,
+    IndexRenderRequest,
+    JournalEntry,
+    Project,
+    ProjectStatus,
+    SimplePage,
+)
 from warden.packaging.versions import version_key
 
 API_VERSION = "1.4"
@@ -171,20 +178,32 @@ def simple_project_render(*, normalized_name: str) -> None:
                  serial=project.last_serial)
 
 
-def simple_index_render(*, serial: int) -> None:
-    """Publish the root index as it is now, unless a render since change `serial` is
-    published already: a burst of new projects costs one render, not one each."""
-    if SimplePage.objects.filter(key=INDEX_KEY, serial__gte=serial).exists():
-        return
-    # Read before the list, so the page never claims a serial newer than what it shows.
-    latest = JournalEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-    pairs = Project.objects.exclude(status=ProjectStatus.QUARANTINED).values_list(
-        "name", "normalized_name")
-    html, json_body = index_render(projects=pairs)
-    page_publish(key=INDEX_KEY, html=html, json_body=json_body, serial=latest)
+def simple_index_render() -> None:
+    """Publish the root index if a change to the list of projects is not shown yet. One
+    render covers every change committed before it began, so a burst of new projects costs
+    one render, not one each."""
+    with transaction.atomic():
+        # Renders of the index run one at a time (the row's lock), so each one's snapshot is
+        # newer than the page it replaces, whatever order the changes committed in.
+        SimplePage.objects.get_or_create(key=INDEX_KEY, defaults={
+            "html_sha256": "", "json_sha256": "", "serial": 0})
+        page = SimplePage.objects.select_for_update().get(key=INDEX_KEY)
+        # Requests first, then the projects: every request read here belongs to a committed
+        # change, which the project list read after it therefore includes.
+        covered = list(IndexRenderRequest.objects.values_list("pk", flat=True))
+        if not covered and page.html_sha256:
+            return
+        latest = JournalEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
+        pairs = Project.objects.exclude(status=ProjectStatus.QUARANTINED).values_list(
+            "name", "normalized_name")
+        html, json_body = index_render(projects=pairs)
+        page.html_sha256, page.json_sha256 = _store(html), _store(json_body)
+        page.serial = max(latest, page.serial)
+        page.save(update_fields=["html_sha256", "json_sha256", "serial"])
+        IndexRenderRequest.objects.filter(pk__in=covered).delete()
 
 
 def simple_index_ensure() -> None:
     """The root index exists from the first start, before any project does."""
-    if not SimplePage.objects.filter(key=INDEX_KEY).exists():
-        simple_index_render(serial=0)
+    if not SimplePage.objects.filter(key=INDEX_KEY).exclude(html_sha256="").exists():
+        simple_index_render()

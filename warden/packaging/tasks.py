@@ -16,5 +16,6 @@ def simple_page_render(*, normalized_name: str, serial: int) -> None:
 
 @task()
 def simple_index_render(*, serial: int) -> None:
-    """Re-render the root index after change `serial` changed the list of projects."""
-    pages.simple_index_render(serial=serial)
+    """Re-render the root index after change `serial` changed the list of projects (the
+    serial is for the worker's log; what the render covers is in IndexRenderRequest)."""
+    pages.simple_index_render()
