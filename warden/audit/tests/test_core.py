@@ -14,6 +14,7 @@ from django.utils import timezone
 from warden.accounts.models import User
 from warden.audit.client import ip_hash, ip_prefix, user_agent_describe
 from warden.audit.models import AppendOnlyError, ChainHead, Event
+from warden.audit.origin import Interface, Origin
 from warden.audit.services import (
     SecretInEventError,
     audit_ip_erase,
@@ -35,8 +36,17 @@ def _request(ip: str = "203.0.113.7", agent: str = "twine/7.0.0 CPython/3.11.7")
     return RequestFactory().post("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent)
 
 
+def _from_request(actor: User) -> Origin:
+    """What `actor` did in a request from 203.0.113.7 with twine."""
+    return Origin.from_request(_request(), actor=actor)
+
+
+def _web(actor: User) -> Origin:
+    return Origin(interface=Interface.WEB, actor=actor)
+
+
 def _three_events(alice: User) -> list[Event]:
-    return [record_event(tag=tag, actor=alice, request=_request())
+    return [record_event(tag=tag, origin=_from_request(alice))
             for tag in (Tag.ACCOUNT_LOGIN_SUCCESS, Tag.ACCOUNT_PASSWORD_CHANGED,
                         Tag.ACCOUNT_LOGOUT)]
 
@@ -63,14 +73,14 @@ def test_events_of_one_subject_form_a_chain(alice):
 
 
 def test_project_events_chain_on_the_project_and_staff_events_on_the_staff_chain(alice):
-    project_event = record_event(tag=Tag.PROJECT_CREATED, actor=alice, project_name="demo")
-    staff_event = record_event(tag=Tag.STAFF_USER_DISABLED, actor=alice, user=alice)
+    project_event = record_event(tag=Tag.PROJECT_CREATED, origin=_web(alice), project_name="demo")
+    staff_event = record_event(tag=Tag.STAFF_USER_DISABLED, origin=_web(alice), user=alice)
     assert project_event.chain == "project:demo"
     assert staff_event.chain == "staff"
 
 
 def test_an_event_records_the_address_as_a_keyed_hash_and_a_prefix_only(alice):
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, request=_request())
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_from_request(alice))
     assert event.ip_prefix == "203.0.113.0/24"
     assert event.ip_hash == ip_hash("203.0.113.7") != ""
     assert "203.0.113.7" not in str(Event.objects.values().get(pk=event.pk))
@@ -79,7 +89,7 @@ def test_an_event_records_the_address_as_a_keyed_hash_and_a_prefix_only(alice):
 
 def test_unknown_tags_are_a_programming_error(alice):
     with pytest.raises(TypeError, match="not an audit tag"):
-        record_event(tag="account:login:success", actor=alice)  # type: ignore[arg-type]
+        record_event(tag="account:login:success", origin=_web(alice))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("details", [
@@ -90,12 +100,12 @@ def test_unknown_tags_are_a_programming_error(alice):
 ])
 def test_events_refuse_details_that_carry_secrets(alice, details):
     with pytest.raises(SecretInEventError):
-        record_event(tag=Tag.ACCOUNT_TOKEN_CREATED, actor=alice, details=details)
+        record_event(tag=Tag.ACCOUNT_TOKEN_CREATED, origin=_web(alice), details=details)
     assert not Event.objects.exists()
 
 
 def test_the_application_cannot_update_or_delete_events(alice):
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_web(alice))
     event.username = "mallory"
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -108,7 +118,7 @@ def test_the_application_cannot_update_or_delete_events(alice):
 
 
 def test_the_database_refuses_updates_and_deletes_of_events(alice):
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_web(alice))
     for sql in ("UPDATE audit_event SET username = 'mallory' WHERE id = %s",
                 "DELETE FROM audit_event WHERE id = %s"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
@@ -117,7 +127,7 @@ def test_the_database_refuses_updates_and_deletes_of_events(alice):
 
 
 def test_the_database_allows_erasing_ip_data_only(alice):
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, request=_request())
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_from_request(alice))
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE audit_event SET ip_prefix = '198.51.100.0/24' WHERE id = %s",
                     [event.pk])
@@ -170,13 +180,13 @@ def test_verify_reports_a_rehashed_forgery(alice):
 
 
 def test_verify_reports_changed_ip_data(alice):
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, request=_request())
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_from_request(alice))
     _raw("UPDATE audit_event SET ip_prefix = %s WHERE id = %s", ["198.51.100.0/24", event.pk])
     assert [b.reason for b in audit_verify()] == ["the event's IP data was changed"]
 
 
 def test_ip_retention_erases_old_ip_data_and_keeps_events_and_chains(alice):
-    old, new = (record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, request=_request())
+    old, new = (record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_from_request(alice))
                 for _ in range(2))
     cutoff = new.created - timedelta(microseconds=1) if new.created > old.created else (
         new.created + timedelta(microseconds=1))
@@ -190,7 +200,7 @@ def test_ip_retention_erases_old_ip_data_and_keeps_events_and_chains(alice):
 def test_the_retention_task_uses_the_configured_period(alice, settings):
     from warden.audit.tasks import audit_ip_retention
 
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, request=_request())
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_from_request(alice))
     settings.WARDEN_AUDIT_IP_RETENTION_DAYS = 1
     assert audit_ip_retention.call() == 0
     assert Event.objects.get(pk=event.pk).ip_prefix != ""
@@ -223,7 +233,7 @@ def test_user_agents_are_described_as_tool_and_version(header, described):
 
 
 def test_the_retention_command_erases_expired_ip_data(alice, capsys):
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, request=_request())
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=_from_request(alice))
     _raw("UPDATE audit_event SET created = %s WHERE id = %s",
          [timezone.now() - timedelta(days=400), event.pk])
     call_command("audit", "retention")

@@ -30,6 +30,7 @@ from django.urls import reverse
 
 from warden.accounts.models import User
 from warden.audit.models import Event
+from warden.audit.origin import Interface, Origin
 from warden.audit.vocabulary import Tag
 from warden.packaging import roles
 from warden.packaging.manage.tests.conftest import reauthenticated
@@ -129,7 +130,8 @@ def twine() -> Client:
 @pytest.fixture
 def alice_token(alice: User, with_totp: Callable[[User], str]) -> str:
     with_totp(alice)
-    return token_mint(user=alice, description="ci")[1]
+    return token_mint(user=alice, description="ci",
+                      origin=Origin(interface=Interface.WEB, actor=alice))[1]
 
 
 @pytest.fixture
@@ -553,7 +555,8 @@ def test_yanking_a_release_records_it_with_the_reason(alice: User, release: Rele
 
 @records(Tag.PROJECT_RELEASE_UNYANKED)
 def test_unyanking_a_release_records_it(alice: User, release: Release) -> None:
-    release_yank(release=release, actor=alice, reason="oops")
+    release_yank(release=release, reason="oops",
+                 origin=Origin(interface=Interface.WEB, actor=alice))
     browser(alice).post(reverse("manage-project-release-unyank", args=["demo", "1.0"]))
 
     unyanked = event(Tag.PROJECT_RELEASE_UNYANKED)
@@ -611,8 +614,9 @@ def test_deleting_a_project_records_it_and_the_history_outlives_it(
 def invitation(alice: User, bob: User, demo: Project,
                with_totp: Callable[[User], str]) -> RoleInvitation:
     with_totp(bob)  # to answer it
-    return roles.role_invite(project=demo, inviter=alice, invitee_username="bob",
-                             role_name=RoleName.MAINTAINER)
+    return roles.role_invite(project=demo, invitee_username="bob",
+                             role_name=RoleName.MAINTAINER,
+                             origin=Origin(interface=Interface.WEB, actor=alice))
 
 
 @records(Tag.PROJECT_ROLE_INVITED)

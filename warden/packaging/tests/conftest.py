@@ -8,10 +8,10 @@ Personas:
 All three have a second factor (TOTP), so what stops mallory here is her lack of a role,
 not of 2FA; the policy on uploads has its own tests (warden/accounts/tests/test_policy.py).
 
-Distributions are real archives, written byte for byte into the test's tmp dir: a wheel with
-`*.dist-info/METADATA`, `WHEEL` and a `RECORD` of correct hashes; an sdist with
-`<name>-<version>/PKG-INFO`. The same arguments give the same bytes, so a test can rebuild
-"the same file" or change `payload` to get a different file under the same filename.
+Distributions are real archives from tests/dists.py, the one builder, written into the
+test's tmp dir by `make_wheel` and `make_sdist`. The same arguments give the same bytes, so a
+test can rebuild "the same file" or change `payload` to get a different file under the same
+filename.
 
 Every test gets its own storage directory and upload temp directory, so "nothing was
 written" is a statement about an empty directory, not a guess.
@@ -21,13 +21,9 @@ from __future__ import annotations
 
 import base64
 import email.parser
-import gzip
 import hashlib
-import io
 import itertools
-import tarfile
-import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +32,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
 
+from tests.dists import core_metadata_of, sdist_bytes, wheel_bytes
 from warden.accounts.models import User
+from warden.audit.origin import Interface, Origin
 from warden.packaging.models import Project, Role, RoleName
 from warden.packaging.services import project_create as project_create
 from warden.tokens.services import token_mint
-
-DATE_TIME = (2024, 1, 1, 0, 0, 0)
-MTIME = 1704067200  # 2024-01-01, so rebuilt archives are byte-identical
-WHEEL_FILE = (b"Wheel-Version: 1.0\nGenerator: warden-tests\nRoot-Is-Purelib: true\n"
-              b"Tag: py3-none-any\n")
 
 # METADATA header -> upload form field, the way twine fills the form.
 FORM_FIELDS = {
@@ -71,6 +64,11 @@ Upload = Callable[..., HttpResponse]
 # --- personas -------------------------------------------------------------------------------
 
 
+def acting(user: User | None) -> Origin:
+    """Where a test's call to a service comes from: `user` acting on a page."""
+    return Origin(interface=Interface.WEB, actor=user)
+
+
 @pytest.fixture
 def mallory(mallory: User, with_totp: Callable[[User], str]) -> User:
     with_totp(mallory)
@@ -80,19 +78,19 @@ def mallory(mallory: User, with_totp: Callable[[User], str]) -> User:
 @pytest.fixture
 def demo(alice: User, bob: User) -> Project:
     """alice's project, created the way the first upload creates it; bob maintains it."""
-    project = project_create(name="demo", owner=alice)
+    project = project_create(name="demo", owner=alice, origin=acting(alice))
     Role.objects.create(project=project, user=bob, role_name=RoleName.MAINTAINER)
     return project
 
 
 @pytest.fixture
 def alice_token(alice: User) -> str:
-    return token_mint(user=alice, description="ci")[1]
+    return token_mint(user=alice, description="ci", origin=acting(alice))[1]
 
 
 @pytest.fixture
 def mallory_token(mallory: User) -> str:
-    return token_mint(user=mallory, description="mine")[1]
+    return token_mint(user=mallory, description="mine", origin=acting(mallory))[1]
 
 
 # --- isolation ------------------------------------------------------------------------------
@@ -128,71 +126,6 @@ def files_under(directory: Path) -> list[str]:
 # --- distributions --------------------------------------------------------------------------
 
 
-def dist_stem(name: str) -> str:
-    return name.replace("-", "_").replace(".", "_").lower()
-
-
-def metadata_text(name: str, version: str, *, metadata_version: str = "2.1",
-                  summary: str = "A package for tests", requires_python: str | None = None,
-                  classifiers: Iterable[str] = (), requires_dist: Iterable[str] = (),
-                  extra_headers: str = "", description: str = "Nothing to see here.") -> bytes:
-    lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}",
-             f"Summary: {summary}"]
-    if requires_python:
-        lines.append(f"Requires-Python: {requires_python}")
-    lines += [f"Classifier: {c}" for c in classifiers]
-    lines += [f"Requires-Dist: {r}" for r in requires_dist]
-    text = "\n".join(lines) + "\n" + extra_headers + "\n" + description + "\n"
-    return text.encode()
-
-
-def _record_hash(data: bytes) -> str:
-    digest = hashlib.sha256(data).digest()
-    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def wheel_bytes(members: Mapping[str, bytes], *, dist_info: str) -> bytes:
-    files = dict(members)
-    record = "".join(f"{p},{_record_hash(d)},{len(d)}\n" for p, d in files.items())
-    files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
-            info = zipfile.ZipInfo(path, date_time=DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-    return buffer.getvalue()
-
-
-def tar_gz_bytes(members: Iterable[tuple[str, bytes]]) -> bytes:
-    raw = io.BytesIO()
-    with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        directories: set[str] = set()
-        for path, data in members:
-            parts = path.split("/")
-            for depth in range(1, len(parts)):
-                directory = "/".join(parts[:depth])
-                if directory not in directories and ".." not in parts[:depth]:
-                    directories.add(directory)
-                    info = tarfile.TarInfo(directory)
-                    info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, MTIME
-                    tar.addfile(info)
-            info = tarfile.TarInfo(path)
-            info.size, info.mode, info.mtime = len(data), 0o644, MTIME
-            tar.addfile(info, io.BytesIO(data))
-    return raw.getvalue()
-
-
-def zip_bytes(members: Iterable[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in members:
-            archive.writestr(zipfile.ZipInfo(path, date_time=DATE_TIME), data)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def dist_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "dists"
@@ -202,73 +135,34 @@ def dist_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_wheel(dist_dir: Path) -> MakeDist:
-    """`make_wheel(name, version, *, payload=..., tag=..., metadata=..., directory=...,
-    **metadata_fields)` writes a wheel and returns its path. `metadata` (bytes) replaces the
-    generated METADATA; `metadata_fields` go to `metadata_text`."""
+    """`make_wheel(name, version, *, payload=..., directory=..., **options)` writes
+    `tests.dists.wheel_bytes(name, version, module=payload, **options)` into `directory` (by
+    default a new one of its own) and returns its path. `payload` is the source of the
+    package's `__init__.py`; options are `tag`, `metadata` (bytes, replacing the generated
+    METADATA), `files` and the fields of `tests.dists.metadata_text`."""
     counter = itertools.count()
 
-    def make(name: str = "demo", version: str = "1.0", *, payload: str = "VALUE = 1\n",
-             tag: str = "py3-none-any", metadata: bytes | None = None,
-             directory: Path | None = None, **fields: Any) -> Path:
-        stem = dist_stem(name)
-        dist_info = f"{stem}-{version}.dist-info"
-        members = {
-            f"{stem}/__init__.py": payload.encode(),
-            f"{dist_info}/METADATA": metadata or metadata_text(name, version, **fields),
-            f"{dist_info}/WHEEL": WHEEL_FILE,
-        }
-        target = (directory or dist_dir / f"w{next(counter)}")
-        target.mkdir(parents=True, exist_ok=True)
-        path = target / f"{stem}-{version}-{tag}.whl"
-        path.write_bytes(wheel_bytes(members, dist_info=dist_info))
-        return path
+    def make(name: str = "demo", version: str = "1.0", *, payload: str | None = None,
+             directory: Path | None = None, **options: Any) -> Path:
+        wheel = wheel_bytes(name, version, module=payload, **options)
+        return wheel.write_to(directory or dist_dir / f"w{next(counter)}")
 
     return make
 
 
 @pytest.fixture
 def make_sdist(dist_dir: Path) -> MakeDist:
-    """`make_sdist(name, version, *, fmt="tar.gz"|"zip", payload=..., metadata=...,
-    extra_members=[(path, bytes)], directory=..., **metadata_fields)` writes an sdist."""
+    """`make_sdist(name, version, *, fmt="tar.gz"|"zip", payload=..., extra_members=[(path,
+    bytes)], directory=..., **options)` writes `tests.dists.sdist_bytes` the same way."""
     counter = itertools.count()
 
-    def make(name: str = "demo", version: str = "1.0", *, fmt: str = "tar.gz",
-             payload: str = "VALUE = 1\n", metadata: bytes | None = None,
+    def make(name: str = "demo", version: str = "1.0", *, payload: str | None = None,
              extra_members: Iterable[tuple[str, bytes]] = (), directory: Path | None = None,
-             **fields: Any) -> Path:
-        stem = dist_stem(name)
-        root = f"{stem}-{version}"
-        members = [
-            (f"{root}/PKG-INFO", metadata or metadata_text(name, version, **fields)),
-            (f"{root}/pyproject.toml",
-             f'[project]\nname = "{name}"\nversion = "{version}"\n'.encode()),
-            (f"{root}/{stem}/__init__.py", payload.encode()),
-            *extra_members,
-        ]
-        target = (directory or dist_dir / f"s{next(counter)}")
-        target.mkdir(parents=True, exist_ok=True)
-        path = target / f"{root}.{fmt}"
-        path.write_bytes(tar_gz_bytes(members) if fmt == "tar.gz" else zip_bytes(members))
-        return path
+             **options: Any) -> Path:
+        sdist = sdist_bytes(name, version, dict(extra_members), module=payload, **options)
+        return sdist.write_to(directory or dist_dir / f"s{next(counter)}")
 
     return make
-
-
-def core_metadata_of(path: Path) -> bytes:
-    """The METADATA (wheel) or PKG-INFO (sdist) inside the distribution at `path`."""
-    if path.name.endswith((".whl", ".zip")):
-        with zipfile.ZipFile(path) as archive:
-            wanted = ".dist-info/METADATA" if path.name.endswith(".whl") else "/PKG-INFO"
-            name = next(n for n in archive.namelist()
-                        if n.endswith(wanted) and n.count("/") == 1)
-            return archive.read(name)
-    with tarfile.open(path, "r:gz") as tar:
-        for member in tar:
-            if member.name.endswith("/PKG-INFO") and member.name.count("/") == 1:
-                extracted = tar.extractfile(member)
-                assert extracted is not None
-                return extracted.read()
-    raise AssertionError(f"no core metadata in {path}")
 
 
 # --- the upload client ----------------------------------------------------------------------

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.dists import metadata_text
 from warden.accounts.models import User
 from warden.packaging.models import File, Project, Release, RoleName, SimplePage
-from warden.packaging.tests.conftest import MakeDist, files_under, metadata_text
+from warden.packaging.tests.conftest import MakeDist, files_under
 
 pytestmark = pytest.mark.django_db
 
@@ -56,10 +58,12 @@ def test_import_brings_in_wheels_and_sdists_from_nested_directories(
 
 
 def test_imported_files_are_stored_and_published_like_uploads(
-        alice: User, export: Path, make_wheel: MakeDist, storage_dir: Path) -> None:
+        alice: User, export: Path, make_wheel: MakeDist, storage_dir: Path,
+        run_tasks: Callable[[], None]) -> None:
     wheel = make_wheel("demo", "1.0", directory=export)
 
     run_import(export)
+    run_tasks()  # pages are rendered by the tasks the import queued
 
     file = File.objects.get()
     assert (storage_dir / "packages" / file.path).read_bytes() == wheel.read_bytes()

@@ -16,10 +16,10 @@ from django.http import HttpResponse
 from django.test import Client
 
 from warden.accounts.models import User
+from warden.packaging import publish
 from warden.packaging.models import File, Project, Release, Role
 from warden.packaging.services import project_create
-from warden.packaging.tests.conftest import MakeDist, Upload
-from warden.packaging.upload import service
+from warden.packaging.tests.conftest import MakeDist, Upload, acting, files_under
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,20 +34,22 @@ _state = threading.local()
 
 @pytest.fixture
 def racing_commits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each thread's first commit waits until the other thread's has been reached."""
+    """Each thread waits at the door of its transaction (its bytes stored, the last step
+    before it) until the other thread has reached its own."""
     barrier = threading.Barrier(2, timeout=10)
-    original = service._commit
+    original = publish._bytes_store
 
-    def commit(**kwargs: Any) -> Any:
+    def bytes_store(*args: Any, **kwargs: Any) -> Any:
+        names = original(*args, **kwargs)
         if not getattr(_state, "waited", False):
             _state.waited = True
             barrier.wait()
             if connection.vendor == "sqlite":
                 _turns.acquire()
                 _state.has_turn = True
-        return original(**kwargs)
+        return names
 
-    monkeypatch.setattr(service, "_commit", commit)
+    monkeypatch.setattr(publish, "_bytes_store", bytes_store)
 
 
 def race(*attempts: Callable[[], HttpResponse]) -> list[HttpResponse]:
@@ -76,8 +78,8 @@ def race(*attempts: Callable[[], HttpResponse]) -> list[HttpResponse]:
 
 def test_the_same_file_uploaded_twice_at_once_is_stored_once_and_both_succeed(
         racing_commits: None, alice: User, alice_token: str, make_wheel: MakeDist,
-        upload: Upload) -> None:
-    project_create(name="demo", owner=alice)
+        upload: Upload, storage_dir: Path) -> None:
+    project_create(name="demo", owner=alice, origin=acting(alice))
     wheel = make_wheel("demo", "1.0")
 
     responses = race(lambda: upload(Client(), alice_token, wheel),
@@ -86,6 +88,8 @@ def test_the_same_file_uploaded_twice_at_once_is_stored_once_and_both_succeed(
     assert [r.status_code for r in responses] == [200, 200], [r.reason_phrase for r in responses]
     assert File.objects.count() == 1
     assert Project.objects.get().total_size == wheel.stat().st_size
+    path = File.objects.get().path
+    assert files_under(storage_dir / "packages") == [path, f"{path}.metadata"]
 
 
 def test_the_first_file_of_a_new_project_uploaded_twice_at_once_creates_it_once(
@@ -121,7 +125,7 @@ def test_a_stranger_racing_to_create_the_same_project_does_not_get_into_it(
 def test_two_different_sdists_of_one_release_at_once_leave_one_and_refuse_the_other(
         racing_commits: None, alice: User, alice_token: str, make_sdist: MakeDist,
         upload: Upload, storage_dir: Path) -> None:
-    project_create(name="demo", owner=alice)
+    project_create(name="demo", owner=alice, origin=acting(alice))
     tar_gz, zip_sdist = make_sdist("demo", "1.0"), make_sdist("demo", "1.0", fmt="zip")
 
     responses = race(lambda: upload(Client(), alice_token, tar_gz),
@@ -131,3 +135,5 @@ def test_two_different_sdists_of_one_release_at_once_leave_one_and_refuse_the_ot
     refused = next(r for r in responses if r.status_code == 400)
     assert "one sdist" in refused.reason_phrase
     assert Release.objects.get().files.count() == 1
+    # The loser's bytes went with its transaction; the winner's stay.
+    assert files_under(storage_dir / "packages") == [Release.objects.get().files.get().path]

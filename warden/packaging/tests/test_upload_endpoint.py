@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
+from tests.dists import core_metadata_of, metadata_text
 from warden.accounts.models import User
+from warden.packaging.authorize import upload_token_mint
 from warden.packaging.errors import UploadError
 from warden.packaging.models import (
     File,
@@ -28,10 +31,9 @@ from warden.packaging.services import prohibited_name_add, project_create
 from warden.packaging.tests.conftest import (
     MakeDist,
     Upload,
+    acting,
     basic_auth,
-    core_metadata_of,
     files_under,
-    metadata_text,
 )
 from warden.packaging.upload import views
 from warden.tokens.models import Token
@@ -127,8 +129,10 @@ def test_an_upload_is_journaled_with_increasing_serials_and_the_project_follows(
 
 
 def test_an_upload_publishes_the_projects_simple_page_at_its_new_serial(
-        client: Client, alice_token: str, make_wheel: MakeDist, upload: Upload) -> None:
+        client: Client, alice_token: str, make_wheel: MakeDist, upload: Upload,
+        run_tasks: Callable[[], None]) -> None:
     assert upload(client, alice_token, make_wheel("demo", "1.0")).status_code == 200
+    run_tasks()  # pages are rendered by tasks the upload queued
 
     page = SimplePage.objects.get(key="demo")
     assert page.serial == Project.objects.get().last_serial
@@ -175,7 +179,7 @@ def test_an_sdist_gets_no_separate_metadata_file(
 
 def test_a_maintainer_can_upload_to_the_project(
         client: Client, bob: User, demo: Project, make_wheel: MakeDist, upload: Upload) -> None:
-    _, token = token_mint(user=bob, description="bob's")
+    _, token = token_mint(user=bob, description="bob's", origin=acting(bob))
 
     response = upload(client, token, make_wheel("demo", "2.0"))
 
@@ -233,7 +237,8 @@ def test_the_same_bytes_under_another_filename_are_refused_as_already_existing(
 def test_the_name_of_a_deleted_file_can_never_be_used_again(
         client: Client, alice_token: str, make_wheel: MakeDist, upload: Upload,
         same_bytes: bool) -> None:
-    assert upload(client, alice_token, make_wheel("demo", "1.0")).status_code == 200
+    first = make_wheel("demo", "1.0", payload="VALUE = 1\n")
+    assert upload(client, alice_token, first).status_code == 200
     File.objects.all().delete()
 
     payload = "VALUE = 1\n" if same_bytes else "VALUE = 2\n"
@@ -324,7 +329,8 @@ def test_an_expired_token_is_refused(
     real_now = timezone.now()
     # Minted two days ago, valid for one day.
     monkeypatch.setattr(timezone, "now", lambda: real_now - timedelta(days=2))
-    _, token = token_mint(user=alice, description="old", expires=real_now - timedelta(days=1))
+    _, token = token_mint(user=alice, description="old", expires=real_now - timedelta(days=1),
+                          origin=acting(alice))
     monkeypatch.undo()
 
     response = upload(client, token, make_wheel("demo", "1.0"))
@@ -336,8 +342,8 @@ def test_an_expired_token_is_refused(
 def test_a_revoked_token_is_refused(
         client: Client, alice: User, demo: Project, make_wheel: MakeDist,
         upload: Upload) -> None:
-    token_row, token = token_mint(user=alice, description="leaked")
-    token_revoke(token=token_row)
+    token_row, token = token_mint(user=alice, description="leaked", origin=acting(alice))
+    token_revoke(token=token_row, origin=acting(alice))
 
     response = upload(client, token, make_wheel("demo", "1.0"))
 
@@ -362,7 +368,8 @@ def test_a_token_of_a_disabled_user_is_refused(
 def test_a_project_scoped_token_uploads_to_its_project(
         client: Client, alice: User, demo: Project, make_wheel: MakeDist,
         upload: Upload) -> None:
-    _, token = token_mint(user=alice, description="demo only", projects=[demo])
+    _, token = upload_token_mint(user=alice, description="demo only", projects=[demo],
+                                 origin=acting(alice))
 
     response = upload(client, token, make_wheel("demo", "1.0"))
 
@@ -372,8 +379,9 @@ def test_a_project_scoped_token_uploads_to_its_project(
 def test_a_token_scoped_to_one_project_cannot_upload_to_another(
         client: Client, alice: User, demo: Project, make_wheel: MakeDist,
         upload: Upload) -> None:
-    other = project_create(name="other", owner=alice)
-    _, token = token_mint(user=alice, description="demo only", projects=[demo])
+    other = project_create(name="other", owner=alice, origin=acting(alice))
+    _, token = upload_token_mint(user=alice, description="demo only", projects=[demo],
+                                 origin=acting(alice))
 
     response = upload(client, token, make_wheel("other", "1.0"))
 
@@ -385,7 +393,8 @@ def test_a_token_scoped_to_one_project_cannot_upload_to_another(
 def test_a_scoped_token_cannot_create_a_new_project(
         client: Client, alice: User, demo: Project, make_wheel: MakeDist,
         upload: Upload) -> None:
-    _, token = token_mint(user=alice, description="demo only", projects=[demo])
+    _, token = upload_token_mint(user=alice, description="demo only", projects=[demo],
+                                 origin=acting(alice))
 
     response = upload(client, token, make_wheel("brand-new", "1.0"))
 
@@ -428,7 +437,8 @@ def test_a_stranger_cannot_reach_a_project_by_respelling_its_name(
 def test_a_token_stops_working_for_a_project_when_its_users_role_is_removed(
         client: Client, bob: User, demo: Project, make_wheel: MakeDist,
         upload: Upload) -> None:
-    _, token = token_mint(user=bob, description="bob's", projects=[demo])
+    _, token = upload_token_mint(user=bob, description="bob's", projects=[demo],
+                                 origin=acting(bob))
     Role.objects.filter(user=bob).delete()
 
     response = upload(client, token, make_wheel("demo", "1.0"))
@@ -581,7 +591,7 @@ def test_a_name_that_is_not_a_valid_project_name_is_refused(
 def test_a_prohibited_name_is_refused_in_any_spelling(
         client: Client, alice_token: str, make_wheel: MakeDist, upload: Upload,
         storage_dir: Path, name: str) -> None:
-    prohibited_name_add(name="evil-pkg", reason="typosquat of good-pkg")
+    prohibited_name_add(name="evil-pkg", reason="typosquat of good-pkg", origin=acting(None))
 
     response = upload(client, alice_token, make_wheel(name, "1.0"))
 
@@ -737,7 +747,7 @@ def test_a_multi_line_message_becomes_a_one_line_reason_phrase(
     def refuse(**kwargs: object) -> None:
         raise UploadError("First line\r\nSecond: line\n\tthird \u2028 Ünï ☃")
 
-    monkeypatch.setattr(views, "upload_file", refuse)
+    monkeypatch.setattr(views, "file_publish", refuse)
 
     response = upload(client, alice_token, make_wheel())
 

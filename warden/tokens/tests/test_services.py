@@ -8,6 +8,8 @@ import pymacaroons
 import pytest
 from django.utils import timezone
 
+from warden.audit.origin import Interface, Origin
+from warden.packaging.authorize import upload_authorize, upload_token_mint
 from warden.packaging.models import Role
 from warden.tokens.models import Token
 from warden.tokens.services import (
@@ -16,7 +18,6 @@ from warden.tokens.services import (
     _root_key,
     duration_parse,
     token_authenticate,
-    token_check_project,
     token_list,
     token_mint,
     token_record_use,
@@ -27,8 +28,18 @@ from warden.tokens.tests.conftest import attenuate, macaroon_of, project_create,
 pytestmark = pytest.mark.django_db
 
 
+def by(user):
+    """The origin of something `user` did on a page."""
+    return Origin(interface=Interface.WEB, actor=user)
+
+
 def mint(user, **kwargs):
+    """A token `user` minted for themselves; scoped ones the way every interface makes them
+    (`upload_token_mint`: the role check, then `token_mint`)."""
     kwargs.setdefault("description", "ci")
+    kwargs.setdefault("origin", by(user))
+    if kwargs.get("projects"):
+        return upload_token_mint(user=user, **kwargs)
     return token_mint(user=user, **kwargs)
 
 
@@ -88,7 +99,7 @@ def test_a_second_live_token_with_the_same_description_is_refused(alice):
 
 def test_a_revoked_tokens_description_can_be_reused(alice):
     token, _ = mint(alice, description="ci")
-    token_revoke(token=token)
+    token_revoke(token=token, origin=by(alice))
     mint(alice, description="ci")
 
 
@@ -97,37 +108,37 @@ def test_a_revoked_tokens_description_can_be_reused(alice):
 
 def test_token_for_a_project_may_upload_to_it(alice, demo):
     _, raw = mint(alice, projects=[demo])
-    token_check_project(context=token_authenticate(raw=raw), project=demo, project_name="demo")
+    upload_authorize(context=token_authenticate(raw=raw), project=demo, project_name="demo")
 
 
 def test_token_for_project_a_cannot_upload_to_project_b(alice, demo, other):
     _, raw = mint(alice, projects=[demo])
     with pytest.raises(TokenError,
                        match=r"scoped to project\(s\) demo; it isn't valid for project 'other'"):
-        token_check_project(context=token_authenticate(raw=raw), project=other,
-                            project_name="other")
+        upload_authorize(context=token_authenticate(raw=raw), project=other,
+                         project_name="other")
 
 
 def test_scoped_token_cannot_create_a_new_project(alice, demo):
     _, raw = mint(alice, projects=[demo])
     with pytest.raises(TokenError) as info:
-        token_check_project(context=token_authenticate(raw=raw), project=None,
-                            project_name="brand-new")
+        upload_authorize(context=token_authenticate(raw=raw), project=None,
+                         project_name="brand-new")
     assert info.value.message == (
         "This token is scoped to project(s) demo; it cannot create a new project.")
 
 
 def test_unscoped_token_may_create_a_new_project(alice):
     _, raw = mint(alice)
-    token_check_project(context=token_authenticate(raw=raw), project=None,
-                        project_name="brand-new")
+    upload_authorize(context=token_authenticate(raw=raw), project=None,
+                     project_name="brand-new")
 
 
 def test_unscoped_token_cannot_upload_to_a_project_its_user_has_no_role_on(mallory, demo):
     _, raw = mint(mallory)
     with pytest.raises(TokenError) as info:
-        token_check_project(context=token_authenticate(raw=raw), project=demo,
-                            project_name="demo")
+        upload_authorize(context=token_authenticate(raw=raw), project=demo,
+                         project_name="demo")
     assert info.value.message == "User 'mallory' isn't allowed to upload to project 'demo'."
 
 
@@ -135,8 +146,8 @@ def test_scoped_token_stops_working_when_its_user_loses_the_role(alice, demo):
     _, raw = mint(alice, projects=[demo])
     Role.objects.filter(user=alice, project=demo).delete()
     with pytest.raises(TokenError, match="isn't allowed to upload"):
-        token_check_project(context=token_authenticate(raw=raw), project=demo,
-                            project_name="demo")
+        upload_authorize(context=token_authenticate(raw=raw), project=demo,
+                         project_name="demo")
 
 
 def test_recreated_project_with_the_same_name_is_not_reachable_by_an_old_token(alice, demo):
@@ -147,8 +158,8 @@ def test_recreated_project_with_the_same_name_is_not_reachable_by_an_old_token(a
     newcomer = project_create("demo")
     Role.objects.create(project=newcomer, user=alice, role_name="owner")
     with pytest.raises(TokenError, match="isn't valid for project 'demo'"):
-        token_check_project(context=token_authenticate(raw=raw), project=newcomer,
-                            project_name="demo")
+        upload_authorize(context=token_authenticate(raw=raw), project=newcomer,
+                         project_name="demo")
 
 
 # --- time ---------------------------------------------------------------------------------
@@ -255,7 +266,7 @@ def test_token_with_a_caveat_that_is_not_utf8_is_refused(alice):
 def test_revoked_token_is_refused_immediately(alice):
     token, raw = mint(alice)
     token_authenticate(raw=raw)
-    token_revoke(token=token)
+    token_revoke(token=token, origin=by(alice))
     assert token.revoked is not None
     refused(raw, match="revoked")
 
@@ -263,8 +274,8 @@ def test_revoked_token_is_refused_immediately(alice):
 def test_revoking_twice_keeps_the_first_revocation_time(alice):
     token, _ = mint(alice)
     first = timezone.now() - timedelta(days=1)
-    token_revoke(token=token, now=first)
-    token_revoke(token=token)
+    token_revoke(token=token, origin=by(alice), now=first)
+    token_revoke(token=token, origin=by(alice))
     assert token.revoked == first
 
 
@@ -308,8 +319,8 @@ def test_error_messages_never_echo_the_token(alice, demo, other):
         refused(attenuate(raw, '[9,"x"]')),
     ]
     with pytest.raises(TokenError) as info:
-        token_check_project(context=token_authenticate(raw=raw), project=other,
-                            project_name="other")
+        upload_authorize(context=token_authenticate(raw=raw), project=other,
+                         project_name="other")
     errors.append(info.value)
     for error in errors:
         assert body[:16] not in error.message
@@ -342,25 +353,25 @@ def test_holder_appended_project_name_for_another_project_is_enforced(alice, dem
     assert context.project_names == frozenset()
     for project in (demo, other):
         with pytest.raises(TokenError, match="isn't valid"):
-            token_check_project(context=context, project=project, project_name=project.name)
+            upload_authorize(context=context, project=project, project_name=project.name)
 
 
 def test_holder_can_narrow_an_unscoped_token_to_one_project(alice, demo, other):
     _, raw = mint(alice)
     context = token_authenticate(raw=attenuate(raw, '[1,["demo"]]'))
-    token_check_project(context=context, project=demo, project_name="demo")
+    upload_authorize(context=context, project=demo, project_name="demo")
     with pytest.raises(TokenError, match="isn't valid for project 'other'"):
-        token_check_project(context=context, project=other, project_name="other")
+        upload_authorize(context=context, project=other, project_name="other")
     with pytest.raises(TokenError, match="cannot create a new project"):
-        token_check_project(context=context, project=None, project_name="brand-new")
+        upload_authorize(context=context, project=None, project_name="brand-new")
 
 
 def test_holder_appended_project_id_for_another_project_is_enforced(alice, demo, other):
     _, raw = mint(alice)
     context = token_authenticate(raw=attenuate(raw, f'[2,["{other.pk}"]]'))
     with pytest.raises(TokenError, match="isn't valid for project 'demo'"):
-        token_check_project(context=context, project=demo, project_name="demo")
-    token_check_project(context=context, project=other, project_name="other")
+        upload_authorize(context=context, project=demo, project_name="demo")
+    upload_authorize(context=context, project=other, project_name="other")
 
 
 def test_holder_appended_project_id_narrows_a_scoped_token(alice, demo, other):
@@ -368,14 +379,14 @@ def test_holder_appended_project_id_narrows_a_scoped_token(alice, demo, other):
     context = token_authenticate(raw=attenuate(raw, f'[2,["{other.pk}"]]'))
     assert context.project_ids == frozenset({str(other.pk)})
     with pytest.raises(TokenError, match="isn't valid for project 'demo'"):
-        token_check_project(context=context, project=demo, project_name="demo")
+        upload_authorize(context=context, project=demo, project_name="demo")
 
 
 def test_holder_appended_empty_project_list_admits_no_project(alice, demo):
     _, raw = mint(alice)
     context = token_authenticate(raw=attenuate(raw, "[1,[]]"))
     with pytest.raises(TokenError, match="isn't valid"):
-        token_check_project(context=context, project=demo, project_name="demo")
+        upload_authorize(context=context, project=demo, project_name="demo")
 
 
 def test_holder_appended_request_user_for_someone_else_is_refused(alice, mallory):
@@ -388,10 +399,12 @@ def test_holder_appended_request_user_for_someone_else_is_refused(alice, mallory
 
 def test_recording_use_sets_last_used(alice):
     token, raw = mint(alice)
-    now = timezone.now()
-    token_record_use(context=token_authenticate(raw=raw), now=now)
+    before = timezone.now()
+    token_record_use(context=token_authenticate(raw=raw),
+                     origin=Origin(interface=Interface.UPLOAD, actor=alice, token=token))
     token.refresh_from_db()
-    assert token.last_used == now
+    assert token.last_used is not None
+    assert before <= token.last_used <= timezone.now()
 
 
 def test_token_list_shows_live_and_revoked_tokens_newest_first(alice, mallory):
@@ -399,7 +412,7 @@ def test_token_list_shows_live_and_revoked_tokens_newest_first(alice, mallory):
     second, _ = mint(alice, description="second")
     mint(mallory, description="not-alices")
     Token.objects.filter(pk=first.pk).update(created=timezone.now() - timedelta(days=1))
-    token_revoke(token=second)
+    token_revoke(token=second, origin=by(alice))
     assert [t.description for t in token_list(user=alice)] == ["second", "first"]
 
 

@@ -48,3 +48,30 @@ def test_behind_tls_cookies_are_secure_and_hsts_is_sent(tmp_path):
 
 def test_plain_http_embedded_default_keeps_cookies_usable(tmp_path):
     assert _settings_under({}, tmp_path) == "False False 0 False"
+
+
+@pytest.mark.parametrize("proxy_header", [None, ("HTTP_X_FORWARDED_PROTO", "https")])
+@pytest.mark.parametrize("environ", [
+    {},
+    {"wsgi.url_scheme": "https"},
+    {"HTTP_X_FORWARDED_PROTO": "https"},
+    {"HTTP_X_FORWARDED_PROTO": "https, http"},
+    {"HTTP_X_FORWARDED_PROTO": " https "},
+    {"HTTP_X_FORWARDED_PROTO": "HTTPS"},
+    {"wsgi.url_scheme": "https", "HTTP_X_FORWARDED_PROTO": "http"},
+    {"wsgi.url_scheme": "https", "HTTP_X_FORWARDED_PROTO": ""},
+])
+def test_the_fast_path_judges_https_as_django_does(settings, proxy_header, environ):
+    """The fast path decides redirect and HSTS before Django sees the request; it must
+    not think a request secure that Django would redirect, nor the other way round."""
+    from wsgiref.util import setup_testing_defaults
+
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from warden.web.middleware import request_is_secure
+
+    settings.SECURE_PROXY_SSL_HEADER = proxy_header
+    full: dict = {}
+    setup_testing_defaults(full)
+    full.update(environ)
+    assert request_is_secure(full) == WSGIRequest(full).is_secure()

@@ -1,4 +1,9 @@
-"""Builders for the distributions and crafted archives the tests inspect."""
+"""Crafted archives for the archive-inspection tests: what no build backend writes.
+
+Ordinary distributions, and the zip and tar writers, come from tests/dists.py, the one
+builder; this module only takes them apart: tar entries to add or swap (links, devices, odd
+paths), zip symlinks, and the byte offsets at which a zip's headers are made to disagree.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,8 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from tests.dists import TarMember, ZipMember, sdist_members, tar_gz_bytes, tar_members, zip_bytes
 from warden.packaging.dists.filenames import DistFilename, PackageType
-
-WHEEL_FILE = b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-
-ZipMember = tuple[str | zipfile.ZipInfo, bytes]
-TarMember = tuple[tarfile.TarInfo, bytes | None]
 
 _CENTRAL_SIGNATURE = b"PK\x01\x02"
 _END_SIGNATURE = b"PK\x05\x06"
@@ -33,15 +34,6 @@ LOCAL_FLAGS = 6
 LOCAL_SIZES = 18
 
 
-def metadata_text(
-    *, name: str = "demo", version: str = "1.0", metadata_version: str = "2.1", extra: str = ""
-) -> bytes:
-    return (
-        f"Metadata-Version: {metadata_version}\nName: {name}\nVersion: {version}\n"
-        f"Summary: A demo\n{extra}\nThe description.\n"
-    ).encode()
-
-
 def dist_filename(
     packagetype: PackageType = "bdist_wheel", *, name: str = "demo", version: str = "1.0"
 ) -> DistFilename:
@@ -51,37 +43,14 @@ def dist_filename(
     )
 
 
-def wheel_members(
-    *, name: str = "demo", version: str = "1.0", dist_info: str | None = None
-) -> dict[str, bytes]:
-    dist_info = dist_info or f"{name}-{version}.dist-info"
-    return {
-        f"{name}/__init__.py": b"VALUE = 1\n",
-        f"{dist_info}/METADATA": metadata_text(name=name, version=version),
-        f"{dist_info}/WHEEL": WHEEL_FILE,
-        f"{dist_info}/RECORD": b"",
-    }
-
-
 def zip_write(
     path: Path,
     members: Mapping[str, bytes] | Iterable[ZipMember],
     *,
     compression: int = zipfile.ZIP_DEFLATED,
 ) -> Path:
-    items = members.items() if isinstance(members, Mapping) else members
-    with zipfile.ZipFile(path, "w", compression=compression) as archive:
-        for name, data in items:
-            archive.writestr(name, data)
+    path.write_bytes(zip_bytes(members, compression=compression))
     return path
-
-
-def zip_bytes(members: Mapping[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def zip_symlink(name: str) -> zipfile.ZipInfo:
@@ -136,12 +105,6 @@ def _zip_end(data: bytes) -> tuple[int, int, int, int]:
     return end, start, size, count
 
 
-def tar_file(name: str, data: bytes) -> TarMember:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    return info, data
-
-
 def tar_dir(name: str) -> TarMember:
     info = tarfile.TarInfo(name)
     info.type = tarfile.DIRTYPE
@@ -161,21 +124,14 @@ def tar_special(name: str, kind: bytes) -> TarMember:
     return info, None
 
 
-def sdist_members(
-    *, name: str = "demo", version: str = "1.0", top: str | None = None
-) -> list[TarMember]:
-    top = top or f"{name}-{version}"
-    return [
-        tar_dir(top),
-        tar_file(f"{top}/PKG-INFO", metadata_text(name=name, version=version)),
-        tar_file(f"{top}/{name}/__init__.py", b"VALUE = 1\n"),
-    ]
+def sdist_entries(*, top: str | None = None) -> list[TarMember]:
+    """The tar entries of the ordinary `demo` 1.0 sdist, to add crafted ones to or swap
+    some out; `top` renames its top directory."""
+    return tar_members(sdist_members(root=top))
 
 
 def tar_write(
     path: Path, members: Iterable[TarMember], *, pax_headers: Mapping[str, str] | None = None
 ) -> Path:
-    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT, pax_headers=pax_headers) as tar:
-        for info, data in members:
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    path.write_bytes(tar_gz_bytes(members, pax_headers=pax_headers))
     return path

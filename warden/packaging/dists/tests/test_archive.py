@@ -10,20 +10,26 @@ from pathlib import Path
 
 import pytest
 
+from tests.dists import (
+    TarMember,
+    ZipMember,
+    metadata_text,
+    sdist_members,
+    tar_file,
+    wheel_members,
+    zip_bytes,
+)
 from warden.packaging.dists.archive import ArchiveLimits, archive_inspect
 from warden.packaging.dists.archive_common import MiB
 from warden.packaging.dists.filenames import DistFilename
 from warden.packaging.dists.tests import builders
 from warden.packaging.dists.tests.builders import (
     dist_filename,
-    metadata_text,
-    sdist_members,
+    sdist_entries,
     tar_dir,
-    tar_file,
     tar_link,
     tar_special,
     tar_write,
-    wheel_members,
     zip_symlink,
     zip_write,
 )
@@ -101,7 +107,7 @@ def test_wheel_metadata_larger_than_its_limit_is_refused(tmp_path: Path) -> None
 
 
 def test_wheel_whose_metadata_is_a_symlink_is_refused(tmp_path: Path) -> None:
-    members: list[builders.ZipMember] = [
+    members: list[ZipMember] = [
         (name, data) for name, data in wheel_members().items() if not name.endswith("METADATA")
     ]
     members.append((zip_symlink("demo-1.0.dist-info/METADATA"), b"WHEEL"))
@@ -139,7 +145,7 @@ def test_zip_with_parent_directory_member_is_refused(tmp_path: Path) -> None:
 
 def test_zip_with_nul_in_a_member_name_is_refused(tmp_path: Path) -> None:
     # zipfile cuts ZipInfo.filename at the NUL; only orig_filename shows it.
-    data = builders.zip_bytes(wheel_members() | {"demo/evilXpy": b"x"})
+    data = zip_bytes(wheel_members() | {"demo/evilXpy": b"x"})
     data = data.replace(b"demo/evilXpy", b"demo/evil\x00py")
     refused(wheel_bytes(tmp_path, data), "control characters")
 
@@ -153,26 +159,26 @@ def test_zip_with_duplicate_member_names_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("target", ["../../etc/passwd", "../../..", "/etc/passwd", "C:/x"])
 def test_zip_symlink_pointing_outside_the_archive_is_refused(tmp_path: Path, target: str) -> None:
-    members: list[builders.ZipMember] = [*wheel_members().items()]
+    members: list[ZipMember] = [*wheel_members().items()]
     members.append((zip_symlink("demo/link"), target.encode()))
     refused(zip_write(tmp_path / WHEEL, members), "Symlink 'demo/link' points")
 
 
 @pytest.mark.parametrize("target", [b"..\\..\\evil", b"\xff\xfe", b"", b"evil\x00"])
 def test_zip_symlink_with_an_unusable_target_is_refused(tmp_path: Path, target: bytes) -> None:
-    members: list[builders.ZipMember] = [*wheel_members().items()]
+    members: list[ZipMember] = [*wheel_members().items()]
     members.append((zip_symlink("demo/link"), target))
     refused(zip_write(tmp_path / WHEEL, members), "Symlink 'demo/link' has an invalid target")
 
 
 def test_zip_symlink_inside_the_archive_is_accepted(tmp_path: Path) -> None:
-    members: list[builders.ZipMember] = [*wheel_members().items()]
+    members: list[ZipMember] = [*wheel_members().items()]
     members.append((zip_symlink("demo/link.py"), b"../demo/__init__.py"))
     assert inspect(zip_write(tmp_path / WHEEL, members)) == metadata_text()
 
 
 def test_zip_member_beneath_a_symlink_is_refused(tmp_path: Path) -> None:
-    members: list[builders.ZipMember] = [*wheel_members().items()]
+    members: list[ZipMember] = [*wheel_members().items()]
     members.append(("demo/sub/x.py", b"x"))
     members.insert(0, (zip_symlink("demo/sub"), b"."))
     refused(zip_write(tmp_path / WHEEL, members), "beneath the symlink 'demo/sub'")
@@ -208,7 +214,7 @@ def test_zip_with_more_members_than_the_limit_is_refused(tmp_path: Path) -> None
 
 
 def test_zip_whose_central_directory_names_a_different_file_is_refused(tmp_path: Path) -> None:
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     offset = builders.zip_central_offset(data, "demo/__init__.py") + builders.CENTRAL_NAME
     data = builders.zip_patch(data, offset, b"demo/__evil__.py")
     refused(wheel_bytes(tmp_path, data), "'demo/__evil__.py' has a local header .* about its name")
@@ -216,21 +222,21 @@ def test_zip_whose_central_directory_names_a_different_file_is_refused(tmp_path:
 
 def test_zip_whose_central_directory_gives_a_different_size_is_refused(tmp_path: Path) -> None:
     # zipfile trusts the central directory and would not notice this on its own.
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     offset = builders.zip_central_offset(data, "demo/__init__.py") + builders.CENTRAL_SIZE
     data = builders.zip_patch(data, offset, struct.pack("<L", 5))
     refused(wheel_bytes(tmp_path, data), "local header that disagrees .* about its size")
 
 
 def test_zip_whose_local_header_gives_a_different_crc_is_refused(tmp_path: Path) -> None:
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     offset = builders.zip_local_offset(data, "demo/__init__.py") + builders.LOCAL_CRC
     data = builders.zip_patch(data, offset, b"\x00\x00\x00\x00")
     refused(wheel_bytes(tmp_path, data), "disagrees .* about its CRC")
 
 
 def test_zip_whose_local_header_gives_a_different_method_is_refused(tmp_path: Path) -> None:
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     offset = builders.zip_local_offset(data, "demo/__init__.py") + builders.LOCAL_METHOD
     data = builders.zip_patch(data, offset, struct.pack("<H", zipfile.ZIP_STORED))
     refused(wheel_bytes(tmp_path, data), "disagrees .* about its compression method")
@@ -238,20 +244,20 @@ def test_zip_whose_local_header_gives_a_different_method_is_refused(tmp_path: Pa
 
 def test_zip_member_with_corrupt_data_is_refused(tmp_path: Path) -> None:
     members = wheel_members() | {"demo/data.txt": b"A" * 100}
-    data = builders.zip_bytes(members, compression=zipfile.ZIP_STORED)
+    data = zip_bytes(members, compression=zipfile.ZIP_STORED)
     data = data.replace(b"A" * 100, b"A" * 99 + b"B")
     refused(wheel_bytes(tmp_path, data), "'demo/data.txt' is corrupt .*Bad CRC-32")
 
 
 def test_encrypted_zip_member_is_refused(tmp_path: Path) -> None:
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     offset = builders.zip_central_offset(data, "demo/__init__.py") + builders.CENTRAL_FLAGS
     data = builders.zip_patch(data, offset, struct.pack("<H", 0x01))
     refused(wheel_bytes(tmp_path, data), "'demo/__init__.py' is encrypted")
 
 
 def test_zip_member_with_unsupported_compression_is_refused(tmp_path: Path) -> None:
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     method = struct.pack("<H", 99)  # AES, which zipfile cannot read
     central = builders.zip_central_offset(data, "demo/__init__.py") + builders.CENTRAL_METHOD
     local = builders.zip_local_offset(data, "demo/__init__.py") + builders.LOCAL_METHOD
@@ -260,12 +266,12 @@ def test_zip_member_with_unsupported_compression_is_refused(tmp_path: Path) -> N
 
 
 def test_zip_with_data_before_the_first_entry_is_refused(tmp_path: Path) -> None:
-    data = b"#!/bin/sh\necho surprise\n" + builders.zip_bytes(wheel_members())
+    data = b"#!/bin/sh\necho surprise\n" + zip_bytes(wheel_members())
     refused(wheel_bytes(tmp_path, data), "data before its first zip entry")
 
 
 def test_zip_whose_local_header_is_missing_is_refused(tmp_path: Path) -> None:
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     offset = builders.zip_local_offset(data, "demo/__init__.py")
     data = builders.zip_patch(data, offset, b"XX")
     refused(wheel_bytes(tmp_path, data), "'demo/__init__.py' has no local header")
@@ -273,7 +279,7 @@ def test_zip_whose_local_header_is_missing_is_refused(tmp_path: Path) -> None:
 
 def test_zip_member_encrypted_only_in_its_local_header_is_refused(tmp_path: Path) -> None:
     # zipfile decides from the central directory; a streaming extractor would not.
-    data = builders.zip_bytes(wheel_members())
+    data = zip_bytes(wheel_members())
     offset = builders.zip_local_offset(data, "demo/__init__.py") + builders.LOCAL_FLAGS
     data = builders.zip_patch(data, offset, struct.pack("<H", 0x01))
     refused(wheel_bytes(tmp_path, data), "disagrees .* about its encryption")
@@ -281,7 +287,7 @@ def test_zip_member_encrypted_only_in_its_local_header_is_refused(tmp_path: Path
 
 def test_zip_member_running_into_the_central_directory_is_refused(tmp_path: Path) -> None:
     members = {**wheel_members(), "demo/last.txt": b"last"}
-    data = builders.zip_bytes(members, compression=zipfile.ZIP_STORED)
+    data = zip_bytes(members, compression=zipfile.ZIP_STORED)
     sizes = struct.pack("<LL", 64, 64)  # compressed and uncompressed, in both headers
     local = builders.zip_local_offset(data, "demo/last.txt") + builders.LOCAL_SIZES
     central = builders.zip_central_offset(data, "demo/last.txt") + builders.CENTRAL_SIZES
@@ -296,17 +302,17 @@ def test_zip_with_non_ascii_member_names_is_accepted(tmp_path: Path) -> None:
 
 
 def test_zip_with_trailing_garbage_is_accepted(tmp_path: Path) -> None:
-    data = builders.zip_bytes(wheel_members()) + b"trailing bytes"
+    data = zip_bytes(wheel_members()) + b"trailing bytes"
     assert inspect(wheel_bytes(tmp_path, data)) == metadata_text()
 
 
 def test_zip_with_overlapping_entries_is_refused(tmp_path: Path) -> None:
     # The "quoted overlap" trick: a second central directory entry points at a
     # complete, valid local header stored inside another member's data.
-    inner = builders.zip_bytes({"demo/b.py": b"B = 1\n"}, compression=zipfile.ZIP_STORED)
+    inner = zip_bytes({"demo/b.py": b"B = 1\n"}, compression=zipfile.ZIP_STORED)
     inner_local = inner[: inner.index(b"PK\x01\x02")]
     members = wheel_members() | {"demo/a.bin": inner_local}
-    outer = builders.zip_bytes(members, compression=zipfile.ZIP_STORED)
+    outer = zip_bytes(members, compression=zipfile.ZIP_STORED)
     a_data = builders.zip_local_offset(outer, "demo/a.bin") + 30 + len("demo/a.bin")
     entry = builders.zip_central_entry(inner, "demo/b.py", header_offset=a_data)
     crafted = builders.zip_central_append(outer, entry)
@@ -355,8 +361,7 @@ def sdist_zip(tmp_path: Path, members: dict[str, bytes]) -> Path:
 
 
 def test_zip_sdist_returns_its_pkg_info(tmp_path: Path) -> None:
-    members = {"demo-1.0/PKG-INFO": metadata_text(), "demo-1.0/demo/__init__.py": b""}
-    assert inspect(sdist_zip(tmp_path, members)) == metadata_text()
+    assert inspect(sdist_zip(tmp_path, sdist_members())) == metadata_text()
 
 
 def test_zip_sdist_with_two_top_level_directories_is_refused(tmp_path: Path) -> None:
@@ -383,11 +388,11 @@ def test_zip_sdist_whose_top_level_entry_is_a_file_is_refused(tmp_path: Path) ->
 
 def sdist(
     tmp_path: Path,
-    members: list[builders.TarMember] | None = None,
+    members: list[TarMember] | None = None,
     *,
     pax_headers: dict[str, str] | None = None,
 ) -> Path:
-    members = sdist_members() if members is None else members
+    members = sdist_entries() if members is None else members
     return tar_write(tmp_path / SDIST, members, pax_headers=pax_headers)
 
 
@@ -396,21 +401,21 @@ def test_valid_sdist_returns_its_pkg_info(tmp_path: Path) -> None:
 
 
 def test_sdist_with_legacy_top_directory_spelling_is_accepted(tmp_path: Path) -> None:
-    assert inspect(sdist(tmp_path, sdist_members(top="Demo-1.0.0"))) == metadata_text()
+    assert inspect(sdist(tmp_path, sdist_entries(top="Demo-1.0.0"))) == metadata_text()
 
 
 @pytest.mark.parametrize("top", ["demo-2.0", "other-1.0", "demo"])
 def test_sdist_with_wrong_top_level_directory_is_refused(tmp_path: Path, top: str) -> None:
-    refused(sdist(tmp_path, sdist_members(top=top)), f"named 'demo-1.0'; found '{top}'")
+    refused(sdist(tmp_path, sdist_entries(top=top)), f"named 'demo-1.0'; found '{top}'")
 
 
 def test_sdist_with_two_top_level_directories_is_refused(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_file("other/setup.py", b"")]
+    members = [*sdist_entries(), tar_file("other/setup.py", b"")]
     refused(sdist(tmp_path, members), "single top-level directory")
 
 
 def test_sdist_whose_top_level_entry_is_a_file_is_refused(tmp_path: Path) -> None:
-    members = [tar_file("demo-1.0", b""), *sdist_members()[1:]]
+    members = [tar_file("demo-1.0", b""), *sdist_entries()[1:]]
     refused(sdist(tmp_path, members), "'demo-1.0' must be a directory")
 
 
@@ -436,7 +441,7 @@ def test_sdist_pkg_info_larger_than_its_limit_is_refused(tmp_path: Path) -> None
 
 def test_zip_named_as_tar_gz_is_refused(tmp_path: Path) -> None:
     path = tmp_path / SDIST
-    path.write_bytes(builders.zip_bytes({"demo-1.0/PKG-INFO": metadata_text()}))
+    path.write_bytes(zip_bytes({"demo-1.0/PKG-INFO": metadata_text()}))
     refused(path, "not a valid gzip-compressed tar archive")
 
 
@@ -447,7 +452,7 @@ def test_gzip_that_is_not_a_tar_is_refused(tmp_path: Path) -> None:
 
 
 def test_truncated_sdist_is_refused(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_file("demo-1.0/data.bin", os.urandom(64 * 1024))]
+    members = [*sdist_entries(), tar_file("demo-1.0/data.bin", os.urandom(64 * 1024))]
     path = sdist(tmp_path, members)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     refused(path, "not a valid gzip-compressed tar archive")
@@ -473,65 +478,65 @@ def test_sdist_with_corrupt_gzip_checksum_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_tar_with_unsafe_member_path_is_refused(tmp_path: Path, name: str, match: str) -> None:
-    refused(sdist(tmp_path, [*sdist_members(), tar_file(name, b"x")]), match)
+    refused(sdist(tmp_path, [*sdist_entries(), tar_file(name, b"x")]), match)
 
 
 def test_tar_with_parent_directory_member_is_refused(tmp_path: Path) -> None:
-    refused(sdist(tmp_path, [tar_file("../evil.py", b"x"), *sdist_members()]), "with '..'")
+    refused(sdist(tmp_path, [tar_file("../evil.py", b"x"), *sdist_entries()]), "with '..'")
 
 
 def test_tar_with_absolute_member_is_refused(tmp_path: Path) -> None:
-    refused(sdist(tmp_path, [tar_file("/etc/x", b"x"), *sdist_members()]), "absolute path")
+    refused(sdist(tmp_path, [tar_file("/etc/x", b"x"), *sdist_entries()]), "absolute path")
 
 
 def test_tar_with_duplicate_members_is_refused(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_file("demo-1.0/PKG-INFO", metadata_text(version="6.6"))]
+    members = [*sdist_entries(), tar_file("demo-1.0/PKG-INFO", metadata_text(version="6.6"))]
     refused(sdist(tmp_path, members), "contains 'demo-1.0/PKG-INFO' more than once")
 
 
 @pytest.mark.parametrize("target", ["../../etc/passwd", "/etc/passwd", "../..", "a/../../.."])
 def test_tar_symlink_escaping_the_archive_is_refused(tmp_path: Path, target: str) -> None:
-    members = [*sdist_members(), tar_link("demo-1.0/link", target)]
+    members = [*sdist_entries(), tar_link("demo-1.0/link", target)]
     refused(sdist(tmp_path, members), "Symlink 'demo-1.0/link' points")
 
 
 @pytest.mark.parametrize("target", ["..\\..\\evil", "evil\x1b", ""])
 def test_tar_symlink_with_an_unusable_target_is_refused(tmp_path: Path, target: str) -> None:
-    members = [*sdist_members(), tar_link("demo-1.0/link", target)]
+    members = [*sdist_entries(), tar_link("demo-1.0/link", target)]
     refused(sdist(tmp_path, members), "Symlink 'demo-1.0/link' has an invalid target")
 
 
 def test_tar_symlink_inside_the_archive_is_accepted(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_link("demo-1.0/README", "demo/__init__.py")]
+    members = [*sdist_entries(), tar_link("demo-1.0/README", "demo/__init__.py")]
     members.append(tar_link("demo-1.0/demo/up", "../../demo-1.0"))
     assert inspect(sdist(tmp_path, members)) == metadata_text()
 
 
 def test_tar_member_beneath_a_symlink_is_refused(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_link("demo-1.0/sub", "."), tar_file("demo-1.0/sub/x", b"")]
+    members = [*sdist_entries(), tar_link("demo-1.0/sub", "."), tar_file("demo-1.0/sub/x", b"")]
     refused(sdist(tmp_path, members), "beneath the symlink 'demo-1.0/sub'")
 
 
 @pytest.mark.parametrize("target", ["../../etc/passwd", "/etc/passwd", "demo-1.0/../../x"])
 def test_tar_hardlink_escaping_the_archive_is_refused(tmp_path: Path, target: str) -> None:
-    members = [*sdist_members(), tar_link("demo-1.0/link", target, hard=True)]
+    members = [*sdist_entries(), tar_link("demo-1.0/link", target, hard=True)]
     refused(sdist(tmp_path, members), "Hardlink 'demo-1.0/link' points outside the archive")
 
 
 def test_tar_hardlink_to_a_missing_member_is_refused(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_link("demo-1.0/link", "demo-1.0/later", hard=True)]
+    members = [*sdist_entries(), tar_link("demo-1.0/link", "demo-1.0/later", hard=True)]
     members.append(tar_file("demo-1.0/later", b""))
     refused(sdist(tmp_path, members), "not a file earlier in the archive")
 
 
 def test_tar_hardlink_to_an_earlier_file_is_accepted(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_link("demo-1.0/copy", "demo-1.0/PKG-INFO", hard=True)]
+    members = [*sdist_entries(), tar_link("demo-1.0/copy", "demo-1.0/PKG-INFO", hard=True)]
     assert inspect(sdist(tmp_path, members)) == metadata_text()
 
 
 @pytest.mark.parametrize("kind", [tarfile.FIFOTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE])
 def test_tar_with_device_or_fifo_member_is_refused(tmp_path: Path, kind: bytes) -> None:
-    members = [*sdist_members(), tar_special("demo-1.0/dev", kind)]
+    members = [*sdist_entries(), tar_special("demo-1.0/dev", kind)]
     refused(sdist(tmp_path, members), "device, FIFO or other special file")
 
 
@@ -539,18 +544,18 @@ def test_tar_with_device_or_fifo_member_is_refused(tmp_path: Path, kind: bytes) 
 
 
 def test_tar_bomb_is_refused(tmp_path: Path) -> None:
-    path = sdist(tmp_path, [*sdist_members(), tar_file("demo-1.0/zeros.bin", bytes(50 * MiB))])
+    path = sdist(tmp_path, [*sdist_entries(), tar_file("demo-1.0/zeros.bin", bytes(50 * MiB))])
     assert path.stat().st_size < MiB
     refused(path, "likely decompression bomb")
 
 
 def test_small_highly_compressible_tar_is_accepted(tmp_path: Path) -> None:
-    path = sdist(tmp_path, [*sdist_members(), tar_file("demo-1.0/zeros.bin", bytes(5 * MiB))])
+    path = sdist(tmp_path, [*sdist_entries(), tar_file("demo-1.0/zeros.bin", bytes(5 * MiB))])
     assert inspect(path) == metadata_text()
 
 
 def test_tar_expanding_past_the_size_limit_is_refused(tmp_path: Path) -> None:
-    members = [*sdist_members(), tar_file("demo-1.0/data.bin", os.urandom(2 * MiB))]
+    members = [*sdist_entries(), tar_file("demo-1.0/data.bin", os.urandom(2 * MiB))]
     limits = ArchiveLimits(max_uncompressed=1 * MiB)
     refused(sdist(tmp_path, members), "expands to more than 1 MiB", limits=limits)
 

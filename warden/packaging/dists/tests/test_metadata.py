@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
+from tests.dists import metadata_text
 from warden.packaging.dists.metadata import (
     metadata_compare,
     metadata_from_form,
     metadata_parse_file,
 )
-from warden.packaging.dists.tests.builders import metadata_text
 from warden.packaging.errors import UploadError
 
 Form = dict[str, list[str]]
@@ -227,30 +227,34 @@ def test_project_url_label_used_twice_is_refused() -> None:
 
 
 def test_metadata_file_is_parsed_with_description_from_the_body() -> None:
-    metadata = metadata_parse_file(metadata_text(extra="Requires-Dist: packaging\n"))
+    metadata = metadata_parse_file(
+        metadata_text(summary="A demo", description="The description.", requires_dist=["packaging"])
+    )
     assert (metadata.name, str(metadata.version), metadata.summary) == ("demo", "1.0", "A demo")
     assert metadata.description == "The description.\n"
     assert [str(r) for r in metadata.requires_dist or []] == ["packaging"]
 
 
 def test_metadata_file_with_unknown_headers_is_accepted() -> None:
-    metadata = metadata_parse_file(metadata_text(extra="X-Built-By: something\nLicense-Files: x\n"))
+    headers = "X-Built-By: something\nLicense-Files: x\n"
+    metadata = metadata_parse_file(metadata_text(extra_headers=headers))
     assert metadata.name == "demo"
 
 
 def test_metadata_file_with_legacy_license_file_is_accepted() -> None:
-    metadata = metadata_parse_file(metadata_text(extra="License-File: LICENSE\n"))
+    metadata = metadata_parse_file(metadata_text(extra_headers="License-File: LICENSE\n"))
     assert metadata.license_files is None
 
 
 def test_metadata_file_with_a_repeated_single_field_is_refused() -> None:
     with pytest.raises(UploadError, match=r"malformed fields: Summary"):
-        metadata_parse_file(metadata_text(extra="Summary: another\n"))
+        metadata_parse_file(metadata_text(extra_headers="Summary: another\n"))
 
 
 def test_metadata_file_with_badly_encoded_text_is_refused() -> None:
     with pytest.raises(UploadError, match=r"malformed fields: Author"):
-        metadata_parse_file(metadata_text(extra="Author: \u00ff\n").replace(b"\xc3\xbf", b"\xff"))
+        metadata = metadata_text(extra_headers="Author: \u00ff\n")
+        metadata_parse_file(metadata.replace(b"\xc3\xbf", b"\xff"))
 
 
 def test_metadata_file_without_version_is_refused() -> None:
@@ -264,7 +268,9 @@ def test_garbage_metadata_file_is_refused() -> None:
 
 
 def file_metadata(extra: str = "", *, name: str = "demo", version: str = "1.0") -> bytes:
-    return metadata_text(name=name, version=version, metadata_version="2.4", extra=extra)
+    return metadata_text(
+        name=name, version=version, metadata_version="2.4", summary="A demo", extra_headers=extra
+    )
 
 
 def test_file_metadata_agreeing_with_the_form_passes() -> None:

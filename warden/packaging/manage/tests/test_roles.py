@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from warden.packaging.roles import (
     role_remove,
 )
 from warden.packaging.services import ManageError
+from warden.packaging.tests.conftest import acting
 
 from .conftest import simple_json
 
@@ -38,7 +40,7 @@ def role_of(project: Project, user: User) -> str | None:
 
 
 def invite_carol(demo: Project, alice: User, role: str = RoleName.MAINTAINER) -> RoleInvitation:
-    return role_invite(project=demo, inviter=alice, invitee_username="carol", role_name=role)
+    return role_invite(project=demo, origin=acting(alice), invitee_username="carol", role_name=role)
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -49,7 +51,7 @@ def test_an_invitation_gives_no_role_until_it_is_accepted(demo: Project, alice: 
     invitation = invite_carol(demo, alice)
     assert role_of(demo, carol) is None
 
-    invitation_accept(invitation=invitation, user=carol)
+    invitation_accept(invitation=invitation, origin=acting(carol))
 
     assert role_of(demo, carol) == RoleName.MAINTAINER
     invitation.refresh_from_db()
@@ -57,9 +59,10 @@ def test_an_invitation_gives_no_role_until_it_is_accepted(demo: Project, alice: 
 
 
 def test_every_invitation_step_is_journaled_and_the_simple_page_follows_the_serial(
-        demo: Project, alice: User, carol: User) -> None:
+        demo: Project, alice: User, carol: User, run_tasks: Callable[[], None]) -> None:
     invitation = invite_carol(demo, alice)
-    invitation_accept(invitation=invitation, user=carol)
+    invitation_accept(invitation=invitation, origin=acting(carol))
+    run_tasks()
 
     actions = list(JournalEntry.objects.filter(name="demo").values_list("action", flat=True))
     assert actions[-2:] == ["invite maintainer carol", "accept maintainer carol"]
@@ -69,14 +72,14 @@ def test_every_invitation_step_is_journaled_and_the_simple_page_follows_the_seri
 
 def test_a_maintainer_cannot_invite(demo: Project, bob: User, carol: User) -> None:
     with pytest.raises(ManageError):
-        role_invite(project=demo, inviter=bob, invitee_username="carol",
+        role_invite(project=demo, origin=acting(bob), invitee_username="carol",
                     role_name=RoleName.OWNER)
     assert not RoleInvitation.objects.exists()
 
 
 def test_a_stranger_cannot_invite_themself(demo: Project, mallory: User) -> None:
     with pytest.raises(ManageError):
-        role_invite(project=demo, inviter=mallory, invitee_username="mallory",
+        role_invite(project=demo, origin=acting(mallory), invitee_username="mallory",
                     role_name=RoleName.OWNER)
     assert not RoleInvitation.objects.exists()
 
@@ -84,7 +87,7 @@ def test_a_stranger_cannot_invite_themself(demo: Project, mallory: User) -> None
 def test_inviting_an_unknown_or_inactive_user_is_refused(demo: Project, alice: User,
                                                          carol: User) -> None:
     with pytest.raises(ManageError, match="no active user"):
-        role_invite(project=demo, inviter=alice, invitee_username="nobody",
+        role_invite(project=demo, origin=acting(alice), invitee_username="nobody",
                     role_name=RoleName.MAINTAINER)
     carol.is_active = False
     carol.save()
@@ -94,7 +97,7 @@ def test_inviting_an_unknown_or_inactive_user_is_refused(demo: Project, alice: U
 
 def test_someone_who_already_has_a_role_cannot_be_invited(demo: Project, alice: User) -> None:
     with pytest.raises(ManageError, match="already has a role"):
-        role_invite(project=demo, inviter=alice, invitee_username="bob",
+        role_invite(project=demo, origin=acting(alice), invitee_username="bob",
                     role_name=RoleName.OWNER)
 
 
@@ -108,7 +111,7 @@ def test_a_second_pending_invitation_for_the_same_person_is_refused(
 
 def test_a_declined_invitation_can_be_followed_by_a_new_one(demo: Project, alice: User,
                                                             carol: User) -> None:
-    invitation_decline(invitation=invite_carol(demo, alice), user=carol)
+    invitation_decline(invitation=invite_carol(demo, alice), origin=acting(carol))
     again = invite_carol(demo, alice)
     assert again.status == InvitationStatus.PENDING
 
@@ -123,7 +126,7 @@ def test_an_invitation_cannot_be_answered_by_someone_else(
         answer: Any, demo: Project, alice: User, carol: User, mallory: User) -> None:
     invitation = invite_carol(demo, alice, RoleName.OWNER)
     with pytest.raises(ManageError, match="not addressed to you"):
-        answer(invitation=invitation, user=mallory)
+        answer(invitation=invitation, origin=acting(mallory))
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
     assert role_of(demo, mallory) is None
@@ -133,7 +136,7 @@ def test_the_inviter_cannot_accept_on_the_invitees_behalf(demo: Project, alice: 
                                                           carol: User) -> None:
     invitation = invite_carol(demo, alice)
     with pytest.raises(ManageError):
-        invitation_accept(invitation=invitation, user=alice)
+        invitation_accept(invitation=invitation, origin=acting(alice))
     assert role_of(demo, carol) is None
 
 
@@ -142,15 +145,15 @@ def test_an_answered_invitation_cannot_be_answered_again(first: str, demo: Proje
                                                          alice: User, carol: User) -> None:
     invitation = invite_carol(demo, alice)
     if first == "accept":
-        invitation_accept(invitation=invitation, user=carol)
-        role_remove(project=demo, actor=alice, user=carol)
+        invitation_accept(invitation=invitation, origin=acting(carol))
+        role_remove(project=demo, origin=acting(alice), user=carol)
     elif first == "decline":
-        invitation_decline(invitation=invitation, user=carol)
+        invitation_decline(invitation=invitation, origin=acting(carol))
     else:
-        invitation_revoke(invitation=invitation, actor=alice)
+        invitation_revoke(invitation=invitation, origin=acting(alice))
 
     with pytest.raises(ManageError, match="no longer open"):
-        invitation_accept(invitation=invitation, user=carol)
+        invitation_accept(invitation=invitation, origin=acting(carol))
     assert role_of(demo, carol) is None
 
 
@@ -158,7 +161,7 @@ def test_a_maintainer_cannot_revoke_an_invitation(demo: Project, alice: User, bo
                                                   carol: User) -> None:
     invitation = invite_carol(demo, alice)
     with pytest.raises(ManageError):
-        invitation_revoke(invitation=invitation, actor=bob)
+        invitation_revoke(invitation=invitation, origin=acting(bob))
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
 
@@ -167,12 +170,12 @@ def test_an_invitation_from_a_removed_owner_cannot_be_accepted(
         demo: Project, alice: User, mallory: User, carol: User) -> None:
     # mallory was an owner, invited her accomplice, and was then removed.
     Role.objects.create(project=demo, user=mallory, role_name=RoleName.OWNER)
-    invitation = role_invite(project=demo, inviter=mallory, invitee_username="carol",
+    invitation = role_invite(project=demo, origin=acting(mallory), invitee_username="carol",
                              role_name=RoleName.OWNER)
-    role_remove(project=demo, actor=alice, user=mallory)
+    role_remove(project=demo, origin=acting(alice), user=mallory)
 
     with pytest.raises(ManageError, match="no longer an owner"):
-        invitation_accept(invitation=invitation, user=carol)
+        invitation_accept(invitation=invitation, origin=acting(carol))
     assert role_of(demo, carol) is None
 
 
@@ -181,9 +184,9 @@ def test_an_invitation_from_a_removed_owner_cannot_be_accepted(
 
 def test_an_owner_promotes_a_maintainer_and_demotes_an_owner(demo: Project, alice: User,
                                                              bob: User) -> None:
-    role_change(project=demo, actor=alice, user=bob, role_name=RoleName.OWNER)
+    role_change(project=demo, origin=acting(alice), user=bob, role_name=RoleName.OWNER)
     assert role_of(demo, bob) == RoleName.OWNER
-    role_change(project=demo, actor=bob, user=alice, role_name=RoleName.MAINTAINER)
+    role_change(project=demo, origin=acting(bob), user=alice, role_name=RoleName.MAINTAINER)
     assert role_of(demo, alice) == RoleName.MAINTAINER
     assert JournalEntry.objects.filter(action="change owner alice to maintainer").exists()
 
@@ -191,35 +194,35 @@ def test_an_owner_promotes_a_maintainer_and_demotes_an_owner(demo: Project, alic
 def test_a_maintainer_cannot_change_roles_not_even_their_own(demo: Project, alice: User,
                                                             bob: User) -> None:
     with pytest.raises(ManageError):
-        role_change(project=demo, actor=bob, user=bob, role_name=RoleName.OWNER)
+        role_change(project=demo, origin=acting(bob), user=bob, role_name=RoleName.OWNER)
     with pytest.raises(ManageError):
-        role_change(project=demo, actor=bob, user=alice, role_name=RoleName.MAINTAINER)
+        role_change(project=demo, origin=acting(bob), user=alice, role_name=RoleName.MAINTAINER)
     assert (role_of(demo, alice), role_of(demo, bob)) == ("owner", "maintainer")
 
 
 def test_the_last_owner_can_never_be_demoted(demo: Project, alice: User) -> None:
     with pytest.raises(ManageError, match="last owner"):
-        role_change(project=demo, actor=alice, user=alice, role_name=RoleName.MAINTAINER)
+        role_change(project=demo, origin=acting(alice), user=alice, role_name=RoleName.MAINTAINER)
     assert role_of(demo, alice) == RoleName.OWNER
 
 
 def test_the_last_owner_can_never_be_removed_not_even_by_themself(demo: Project,
                                                                   alice: User) -> None:
     with pytest.raises(ManageError, match="last owner"):
-        role_remove(project=demo, actor=alice, user=alice)
+        role_remove(project=demo, origin=acting(alice), user=alice)
     assert role_of(demo, alice) == RoleName.OWNER
 
 
 def test_an_owner_can_leave_when_another_owner_remains(demo: Project, alice: User,
                                                        bob: User) -> None:
-    role_change(project=demo, actor=alice, user=bob, role_name=RoleName.OWNER)
-    role_remove(project=demo, actor=alice, user=alice)
+    role_change(project=demo, origin=acting(alice), user=bob, role_name=RoleName.OWNER)
+    role_remove(project=demo, origin=acting(alice), user=alice)
     assert role_of(demo, alice) is None
 
 
 def test_a_maintainer_cannot_remove_an_owner(demo: Project, alice: User, bob: User) -> None:
     with pytest.raises(ManageError, match="Only an owner"):
-        role_remove(project=demo, actor=bob, user=alice)
+        role_remove(project=demo, origin=acting(bob), user=alice)
     assert role_of(demo, alice) == RoleName.OWNER
 
 
@@ -227,24 +230,24 @@ def test_a_maintainer_cannot_remove_another_maintainer(demo: Project, alice: Use
                                                        carol: User) -> None:
     Role.objects.create(project=demo, user=carol, role_name=RoleName.MAINTAINER)
     with pytest.raises(ManageError):
-        role_remove(project=demo, actor=bob, user=carol)
+        role_remove(project=demo, origin=acting(bob), user=carol)
     assert role_of(demo, carol) == RoleName.MAINTAINER
 
 
 def test_a_maintainer_can_leave(demo: Project, bob: User) -> None:
-    role_remove(project=demo, actor=bob, user=bob)
+    role_remove(project=demo, origin=acting(bob), user=bob)
     assert role_of(demo, bob) is None
     assert JournalEntry.objects.filter(action="remove maintainer bob").exists()
 
 
 def test_an_owner_removes_a_maintainer(demo: Project, alice: User, bob: User) -> None:
-    role_remove(project=demo, actor=alice, user=bob)
+    role_remove(project=demo, origin=acting(alice), user=bob)
     assert role_of(demo, bob) is None
 
 
 def test_a_stranger_cannot_remove_anyone(demo: Project, bob: User, mallory: User) -> None:
     with pytest.raises(ManageError):
-        role_remove(project=demo, actor=mallory, user=bob)
+        role_remove(project=demo, origin=acting(mallory), user=bob)
     assert role_of(demo, bob) == RoleName.MAINTAINER
 
 
@@ -253,7 +256,7 @@ def test_a_deactivated_owner_can_no_longer_manage(demo: Project, alice: User,
     alice.is_active = False
     alice.save()
     with pytest.raises(ManageError):
-        role_remove(project=demo, actor=alice, user=bob)
+        role_remove(project=demo, origin=acting(alice), user=bob)
 
 
 # --- races ------------------------------------------------------------------------------------
@@ -265,7 +268,7 @@ def test_two_owners_removing_each_other_or_leaving_at_once_leave_one_owner(
         targets: str, alice: User, carol: User) -> None:
     from warden.packaging.services import project_create
 
-    demo = project_create(name="demo", owner=alice)
+    demo = project_create(name="demo", owner=alice, origin=acting(alice))
     Role.objects.create(project=demo, user=carol, role_name=RoleName.OWNER)
     # Both requests start together. On SQLite's in-memory test database a second writer
     # fails at once instead of waiting for the first, so there the threads take turns after
@@ -282,7 +285,7 @@ def test_two_owners_removing_each_other_or_leaving_at_once_leave_one_owner(
             if connection.vendor == "sqlite":
                 turns.acquire()
                 state.has_turn = True
-            role_remove(project=demo, actor=actor, user=user)
+            role_remove(project=demo, origin=acting(actor), user=user)
             outcomes[index] = "removed"
         except BaseException as exc:  # reported by the assertion, not lost in the thread
             outcomes[index] = exc

@@ -4,6 +4,7 @@ owners' pages), CSRF, re-authentication and its expiry, and each action end to e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from warden.packaging.models import (
     RoleName,
 )
 from warden.packaging.roles import role_invite
+from warden.packaging.tests.conftest import acting
 
 from .conftest import PASSWORD, logged_in, reauthenticated, simple_json
 
@@ -31,8 +33,8 @@ REAUTH = "/accounts/reauthenticate/"
 
 @pytest.fixture
 def invitation(published: Release, alice: User, carol: User) -> RoleInvitation:
-    return role_invite(project=published.project, inviter=alice, invitee_username="carol",
-                       role_name=RoleName.MAINTAINER)
+    return role_invite(project=published.project, invitee_username="carol",
+                       role_name=RoleName.MAINTAINER, origin=acting(alice))
 
 
 def wheel_of(release: Release) -> File:
@@ -318,15 +320,18 @@ def test_collaborators_page_shows_owners_controls_only_to_owners(
     assert b"carol" in as_owner and b"carol" not in as_maintainer
 
 
-def test_yanking_through_the_page_publishes_the_reason(published: Release, bob: User) -> None:
+def test_yanking_through_the_page_publishes_the_reason(
+        published: Release, bob: User, run_tasks: Callable[[], None]) -> None:
     url = reverse("manage-project-release-yank", args=["demo", "1.0"])
     logged_in(bob).post(url, {f"yank-{published.pk}-reason": "security hole"})
+    run_tasks()
     assert {f["yanked"] for f in simple_json("demo")["files"]} == {"security hole"}
     page = logged_in(bob).get(reverse("manage-project", args=["demo"]))
     assert b"security hole" in page.content
 
 
-def test_deleting_a_file_asks_first_then_removes_it(published: Release, bob: User) -> None:
+def test_deleting_a_file_asks_first_then_removes_it(
+        published: Release, bob: User, run_tasks: Callable[[], None]) -> None:
     wheel = wheel_of(published)
     url = reverse("manage-project-file-delete", args=["demo", "1.0", wheel.filename])
     client = logged_in(bob)
@@ -335,6 +340,7 @@ def test_deleting_a_file_asks_first_then_removes_it(published: Release, bob: Use
     assert File.objects.filter(pk=wheel.pk).exists()
 
     assert client.post(url).status_code == 302
+    run_tasks()
     assert wheel.filename not in {f["filename"] for f in simple_json("demo")["files"]}
 
 

@@ -9,7 +9,6 @@ import io
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.http import HttpResponseBase
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from warden.accounts.models import User
 from warden.audit.models import Event
+from warden.audit.origin import Interface, Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 from warden.packaging.models import Project, Role, RoleName
@@ -43,8 +43,15 @@ def client_of(user: User) -> Client:
     return client
 
 
-def from_address(address: str, agent: str = FIREFOX) -> Any:
-    return RequestFactory().get("/", REMOTE_ADDR=address, HTTP_USER_AGENT=agent)
+def from_address(address: str, agent: str = FIREFOX, *, actor: User | None = None,
+                 token: Token | None = None) -> Origin:
+    """What `actor` (with `token`) did in a request from `address` with `agent`."""
+    request = RequestFactory().get("/", REMOTE_ADDR=address, HTTP_USER_AGENT=agent)
+    return Origin.from_request(request, actor=actor, token=token)
+
+
+def web(actor: User | None = None, **kwargs: str) -> Origin:
+    return Origin(interface=Interface.WEB, actor=actor, **kwargs)
 
 
 def text(response: HttpResponseBase) -> str:
@@ -81,19 +88,20 @@ def everyone_with_2fa(alice: User, mallory: User, with_totp: Callable[[User], st
 
 @pytest.fixture
 def demo(alice: User, bob: User) -> Project:
-    project = project_create(name="demo", owner=alice)
+    project = project_create(name="demo", owner=alice, origin=web(alice))
     Role.objects.create(project=project, user=bob, role_name=RoleName.MAINTAINER)
     return project
 
 
 @pytest.fixture
 def secret_project(mallory: User) -> Project:
-    return project_create(name="secret-project", owner=mallory)
+    return project_create(name="secret-project", owner=mallory, origin=web(mallory))
 
 
 @pytest.fixture
-def ci_token(alice: User) -> Token:
-    return token_mint(user=alice, description="ci")[0]
+def ci_token(alice: User, with_totp: Callable[[User], str]) -> Token:
+    with_totp(alice)  # no token without a second factor behind it
+    return token_mint(user=alice, description="ci", origin=web(alice))[0]
 
 
 # --- the user's security history --------------------------------------------------------------
@@ -107,9 +115,9 @@ def test_security_history_asks_an_anonymous_visitor_to_log_in(db: None) -> None:
 
 def test_security_history_shows_only_the_users_own_events(alice: User, mallory: User) -> None:
     record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, user=alice,
-                 request=from_address("198.51.100.23"))
-    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=mallory,
-                 request=from_address("192.0.2.50"))
+                 origin=from_address("198.51.100.23"))
+    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS,
+                 origin=from_address("192.0.2.50", actor=mallory))
     page = text(client_of(alice).get(HISTORY))
     assert "Failed login from 198.51.100.0/24 with Firefox 140" in page
     assert "mallory" not in page and "192.0.2.0/24" not in page
@@ -117,41 +125,41 @@ def test_security_history_shows_only_the_users_own_events(alice: User, mallory: 
 
 def test_security_history_leaves_out_project_events_that_name_the_user(
         alice: User, demo: Project) -> None:
-    record_event(tag=Tag.PROJECT_ROLE_INVITED, actor=alice, user=alice, project=demo)
+    record_event(tag=Tag.PROJECT_ROLE_INVITED, origin=web(alice), user=alice, project=demo)
     page = text(client_of(alice).get(HISTORY))
     assert "invited" not in page
 
 
 def test_security_history_lists_newest_first(alice: User) -> None:
-    record_event(tag=Tag.ACCOUNT_CREATED, user=alice)
-    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, actor=alice)
+    record_event(tag=Tag.ACCOUNT_CREATED, origin=Origin(interface=Interface.CLI), user=alice)
+    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, origin=web(alice))
     page = text(client_of(alice).get(HISTORY))
     assert page.index("alice changed the password") < page.index("Account alice was created")
 
 
 def test_security_history_shows_the_time_with_its_zone(alice: User) -> None:
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=web(alice))
     page = text(client_of(alice).get(HISTORY))
     assert f'datetime="{event.created.isoformat()}"' in page
     assert "UTC</time>" in page
 
 
 def test_security_history_filters_by_kind(alice: User) -> None:
-    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, user=alice)
-    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, actor=alice)
+    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, origin=web(), user=alice)
+    record_event(tag=Tag.ACCOUNT_PASSWORD_CHANGED, origin=web(alice))
     page = text(client_of(alice).get(HISTORY, {"kind": Tag.ACCOUNT_LOGIN_FAILURE.value}))
     assert "Failed login" in page and "changed the password" not in page
 
 
 def test_security_history_offers_only_the_kinds_that_occur(alice: User) -> None:
-    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, user=alice)
+    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, origin=web(), user=alice)
     response = client_of(alice).get(HISTORY)
     choices = [value for value, _ in response.context["form"].fields["kind"].choices]
     assert choices == ["", Tag.ACCOUNT_LOGIN_FAILURE.value]
 
 
 def test_security_history_ignores_an_unknown_kind_and_says_so(alice: User) -> None:
-    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, user=alice)
+    record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, origin=web(), user=alice)
     response = client_of(alice).get(HISTORY, {"kind": "project:file:uploaded"})
     assert response.context["form"].errors
     assert "Failed login" in text(response)
@@ -159,7 +167,7 @@ def test_security_history_ignores_an_unknown_kind_and_says_so(alice: User) -> No
 
 def test_security_history_is_paginated(alice: User) -> None:
     for _ in range(PAGE_SIZE + 3):
-        record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
+        record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=web(alice))
     first = client_of(alice).get(HISTORY)
     second = client_of(alice).get(HISTORY, {"page": 2})
     assert len(first.context["rows"]) == PAGE_SIZE
@@ -169,22 +177,23 @@ def test_security_history_is_paginated(alice: User) -> None:
 
 def test_pagination_links_keep_the_filter(alice: User) -> None:
     for _ in range(PAGE_SIZE + 1):
-        record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
+        record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=web(alice))
     page = text(client_of(alice).get(HISTORY, {"kind": Tag.ACCOUNT_LOGIN_SUCCESS.value}))
     assert 'href="?kind=account%3Alogin%3Asuccess&amp;page=2"' in page
 
 
 def test_security_history_shows_a_token_used_in_the_users_name(
         alice: User, ci_token: Token) -> None:
-    record_event(tag=Tag.ACCOUNT_TOKEN_USED, token=ci_token, project_name="demo",
-                 filename="demo-1.0.tar.gz", request=from_address("203.0.113.7", TWINE))
+    record_event(tag=Tag.ACCOUNT_TOKEN_USED, project_name="demo", filename="demo-1.0.tar.gz",
+                 origin=from_address("203.0.113.7", TWINE, actor=alice, token=ci_token))
     page = text(client_of(alice).get(HISTORY))
     assert "Token &#x27;ci&#x27; was used to upload demo-1.0.tar.gz from 203.0.113.0/24 " \
            "with twine 7.0.0" in page
 
 
 def test_markup_in_an_event_is_escaped(alice: User) -> None:
-    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, user_agent="<script>x</script>")
+    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS,
+                 origin=web(alice, user_agent="<script>x</script>"))
     page = text(client_of(alice).get(HISTORY))
     assert "<script>x" not in page and "&lt;script&gt;x" in page
 
@@ -199,8 +208,9 @@ def test_the_account_menu_links_to_the_security_history(alice: User) -> None:
 
 def test_project_history_shows_which_token_uploaded_each_file(
         bob: User, demo: Project, ci_token: Token) -> None:
-    record_event(tag=Tag.PROJECT_FILE_UPLOADED, token=ci_token, project=demo, version="1.0",
-                 filename="demo-1.0.tar.gz", request=from_address("203.0.113.7", TWINE))
+    record_event(tag=Tag.PROJECT_FILE_UPLOADED, project=demo, version="1.0",
+                 filename="demo-1.0.tar.gz",
+                 origin=from_address("203.0.113.7", TWINE, actor=ci_token.user, token=ci_token))
     page = text(client_of(bob).get(history_of("demo")))
     assert "Token &#x27;ci&#x27; uploaded demo-1.0.tar.gz from 203.0.113.0/24 with twine " \
            "7.0.0" in page
@@ -211,7 +221,7 @@ def test_project_history_shows_which_token_uploaded_each_file(
 @pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_is_open_to_owners_and_maintainers(
         alice: User, bob: User, demo: Project) -> None:
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=demo, version="1.0")
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, origin=web(alice), project=demo, version="1.0")
     for person in (alice, bob):
         assert "alice created release 1.0" in text(client_of(person).get(history_of("demo")))
 
@@ -223,7 +233,7 @@ def test_project_history_is_found_by_any_spelling_of_the_name(alice: User, demo:
 
 def test_a_maintainer_of_one_project_gets_404_for_anothers_history(
         bob: User, demo: Project, secret_project: Project, mallory: User) -> None:
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=mallory, project=secret_project,
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, origin=web(mallory), project=secret_project,
                  version="9.9")
     assert client_of(bob).get(history_of("secret-project")).status_code == 404
 
@@ -244,10 +254,10 @@ def test_project_history_asks_an_anonymous_visitor_to_log_in(demo: Project) -> N
 @pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_shows_only_that_projects_events(
         alice: User, demo: Project, secret_project: Project, mallory: User) -> None:
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=mallory, project=secret_project,
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, origin=web(mallory), project=secret_project,
                  version="9.9")
-    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=demo, version="1.0")
+    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=web(alice))
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, origin=web(alice), project=demo, version="1.0")
     response = client_of(alice).get(history_of("demo"))
     assert {row.event.project_name for row in response.context["rows"]} == {"demo"}
     # The sentence, not the bare version: timestamps can contain "9.9" too.
@@ -257,12 +267,12 @@ def test_project_history_shows_only_that_projects_events(
 @pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_hides_the_history_of_a_deleted_project_of_the_same_name(
         mallory: User, alice: User) -> None:
-    old = project_create(name="reused", owner=mallory)
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=mallory, project=old, version="0.1",
-                 request=from_address("192.0.2.50"))
+    old = project_create(name="reused", owner=mallory, origin=web(mallory))
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, project=old, version="0.1",
+                 origin=from_address("192.0.2.50", actor=mallory))
     old.delete()
-    new = project_create(name="reused", owner=alice)
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=new, version="1.0")
+    new = project_create(name="reused", owner=alice, origin=web(alice))
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, origin=web(alice), project=new, version="1.0")
     page = text(client_of(alice).get(history_of("reused")))
     assert "alice created release 1.0" in page
     assert "release 0.1" not in page and "192.0.2.0/24" not in page
@@ -270,8 +280,8 @@ def test_project_history_hides_the_history_of_a_deleted_project_of_the_same_name
 
 @pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_filters_by_kind(alice: User, demo: Project) -> None:
-    record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=demo, version="1.0")
-    record_event(tag=Tag.PROJECT_RELEASE_YANKED, actor=alice, project=demo, version="1.0")
+    record_event(tag=Tag.PROJECT_RELEASE_CREATED, origin=web(alice), project=demo, version="1.0")
+    record_event(tag=Tag.PROJECT_RELEASE_YANKED, origin=web(alice), project=demo, version="1.0")
     response = client_of(alice).get(history_of("demo"),
                                     {"kind": Tag.PROJECT_RELEASE_YANKED.value})
     assert [row.event.tag for row in response.context["rows"]] == [Tag.PROJECT_RELEASE_YANKED]
@@ -280,7 +290,7 @@ def test_project_history_filters_by_kind(alice: User, demo: Project) -> None:
 @pytest.mark.usefixtures("everyone_with_2fa")
 def test_project_history_is_paginated(alice: User, demo: Project) -> None:
     for number in range(PAGE_SIZE + 1):
-        record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=alice, project=demo,
+        record_event(tag=Tag.PROJECT_RELEASE_CREATED, origin=web(alice), project=demo,
                      version=f"1.{number}")
     kind = {"kind": Tag.PROJECT_RELEASE_CREATED.value}
     second = client_of(alice).get(history_of("demo"), {**kind, "page": 2})
@@ -301,14 +311,15 @@ def test_the_project_management_pages_link_to_the_history(
 def recorded(alice: User, bob: User, mallory: User, demo: Project, secret_project: Project,
              ci_token: Token) -> dict[str, Event]:
     return {
-        "upload": record_event(tag=Tag.PROJECT_FILE_UPLOADED, token=ci_token, actor=alice,
+        "upload": record_event(tag=Tag.PROJECT_FILE_UPLOADED,
                                project=demo, version="1.0", filename="demo-1.0.tar.gz",
-                               request=from_address("203.0.113.7", TWINE)),
+                               origin=from_address("203.0.113.7", TWINE, actor=alice,
+                                                   token=ci_token)),
         "failure": record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, user=bob,
-                                request=from_address("198.51.100.23")),
-        "mallory": record_event(tag=Tag.PROJECT_RELEASE_CREATED, actor=mallory,
+                                origin=from_address("198.51.100.23")),
+        "mallory": record_event(tag=Tag.PROJECT_RELEASE_CREATED,
                                 project=secret_project, version="9.9",
-                                request=from_address("2001:db8:1:2::7")),
+                                origin=from_address("2001:db8:1:2::7", actor=mallory)),
     }
 
 
@@ -343,7 +354,7 @@ def test_the_staff_search_without_filters_lists_every_event_newest_first(
 
 def test_the_staff_search_finds_a_user_as_actor_or_as_subject(
         staff: User, recorded: dict[str, Event], alice: User) -> None:
-    about_alice = record_event(tag=Tag.STAFF_USER_DISABLED, actor=staff, user=alice)
+    about_alice = record_event(tag=Tag.STAFF_USER_DISABLED, origin=web(staff), user=alice)
     assert found(client_of(staff).get(SEARCH, {"username": "ALICE"})) >= {
         recorded["upload"].pk, about_alice.pk}
     assert recorded["failure"].pk not in found(client_of(staff).get(SEARCH, {"username": "alice"}))
@@ -389,7 +400,7 @@ def test_the_staff_search_rejects_something_that_is_no_address(
 def test_the_staff_search_filters_by_date_range_including_the_last_day(
         staff: User, alice: User) -> None:
     set_up = set(Event.objects.values_list("pk", flat=True))  # the staff member's factor
-    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
+    event = record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=web(alice))
     today = timezone.localdate(event.created)
     day = timedelta(days=1)
     assert found(client_of(staff).get(SEARCH, {"date_from": today, "date_to": today})) \
@@ -410,7 +421,7 @@ def test_the_staff_search_combines_filters(staff: User, recorded: dict[str, Even
 
 def test_the_staff_search_is_paginated(staff: User, alice: User) -> None:
     for _ in range(PAGE_SIZE + 2):
-        record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice)
+        record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=web(alice))
     response = client_of(staff).get(SEARCH, {"username": "alice", "page": 2})
     assert len(response.context["rows"]) == 2
     assert 'href="?username=alice&amp;page=1"' in response.content.decode()
@@ -455,7 +466,7 @@ def test_the_csv_export_respects_the_filters(staff: User, recorded: dict[str, Ev
 @pytest.mark.parametrize("dangerous", ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)"])
 def test_the_csv_export_defuses_cells_a_spreadsheet_would_run(
         staff: User, alice: User, dangerous: str) -> None:
-    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, actor=alice, user_agent=dangerous,
+    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=web(alice, user_agent=dangerous),
                  details={"note": dangerous})
     rows = csv_rows(client_of(staff).get(SEARCH, {"format": "csv"}))
     assert rows[0]["user_agent"] == "'" + dangerous.split(" ")[0]
@@ -465,7 +476,7 @@ def test_the_csv_export_defuses_cells_a_spreadsheet_would_run(
 
 def test_the_json_export_lists_every_matching_event(
         staff: User, recorded: dict[str, Event], alice: User) -> None:
-    record_event(tag=Tag.ACCOUNT_EMAIL_ADDED, actor=alice, details={"email": "a@example.org"})
+    record_event(tag=Tag.ACCOUNT_EMAIL_ADDED, origin=web(alice), details={"email": "a@example.org"})
     response = client_of(staff).get(SEARCH, {"format": "json", "username": "alice"})
     assert response["Content-Type"] == "application/json"
     records = json.loads(streamed(response))

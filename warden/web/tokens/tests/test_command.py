@@ -7,8 +7,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from warden.accounts.models import User
+from warden.audit.models import Event
+from warden.audit.vocabulary import Tag
+from warden.packaging.authorize import upload_authorize
 from warden.tokens.models import Token
-from warden.tokens.services import TokenError, token_authenticate, token_check_project
+from warden.tokens.services import TokenError, token_authenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +53,21 @@ def test_create_with_projects_scopes_the_token(alice, demo, other):
     context = token_authenticate(raw=stdout.strip())
     assert context.project_names == frozenset({"demo"})
     with pytest.raises(TokenError):
-        token_check_project(context=context, project=other, project_name="other")
+        upload_authorize(context=context, project=other, project_name="other")
     assert "scope: demo" in stderr
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_create_for_a_user_without_a_second_factor_fails_and_makes_no_token(settings, staff):
+    # Where the policy requires a second factor (always, for staff), the command mints no
+    # token for an account without one, as the pages and `token_mint` itself don't.
+    settings.WARDEN_REQUIRE_2FA = not staff
+    User.objects.create_user(username="nofactor", email="nofactor@example.invalid",
+                             is_staff=staff)
+    with pytest.raises(CommandError, match="nofactor has no two-factor authentication"):
+        run("create", "nofactor")
+    assert not Token.objects.exists()
+    assert not Event.objects.filter(tag=Tag.ACCOUNT_TOKEN_CREATED).exists()
 
 
 def test_create_for_a_project_the_user_has_no_role_on_fails(mallory, demo):

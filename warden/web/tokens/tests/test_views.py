@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warden.accounts.models import User
+from warden.audit.origin import Interface, Origin
+from warden.packaging.authorize import upload_token_mint
 from warden.packaging.models import Project, Role, RoleName
 from warden.tokens.models import Token
 from warden.tokens.services import TokenError, token_authenticate, token_mint
@@ -50,6 +52,11 @@ def logged_in(user: User, *, reauthenticated: bool = True, enforce_csrf: bool = 
     return client
 
 
+def by(user: User) -> Origin:
+    """The origin of something `user` did on a page."""
+    return Origin(interface=Interface.WEB, actor=user)
+
+
 def token_from(response: object) -> str:
     html = response.content.decode()  # type: ignore[attr-defined]
     match = TOKEN_IN_PAGE.search(html)
@@ -77,9 +84,9 @@ def test_anonymous_visitors_are_sent_to_log_in(db: None) -> None:
 
 
 def test_token_page_lists_only_your_own_tokens(alice: User, mallory: User, demo: Project) -> None:
-    token_mint(user=alice, description="alice laptop", projects=[demo])
-    token_mint(user=mallory, description="mallory secret plan")
-    revoked, _ = token_mint(user=alice, description="old one")
+    upload_token_mint(user=alice, description="alice laptop", projects=[demo], origin=by(alice))
+    token_mint(user=mallory, description="mallory secret plan", origin=by(mallory))
+    revoked, _ = token_mint(user=alice, description="old one", origin=by(alice))
     revoked.revoked = timezone.now()
     revoked.save()
 
@@ -154,7 +161,7 @@ def test_an_expiry_date_in_the_past_is_refused(alice: User) -> None:
 
 
 def test_a_second_live_token_with_the_same_description_is_refused(alice: User) -> None:
-    token_mint(user=alice, description="CI")
+    token_mint(user=alice, description="CI", origin=by(alice))
     client = logged_in(alice)
 
     response = client.post(CREATE_URL, create_form(description="CI"))
@@ -197,7 +204,7 @@ def test_a_posted_project_you_have_no_role_on_is_refused(alice: User, demo: Proj
 
 
 def test_revoking_asks_first(alice: User) -> None:
-    token, _ = token_mint(user=alice, description="CI")
+    token, _ = token_mint(user=alice, description="CI", origin=by(alice))
     client = logged_in(alice, reauthenticated=False)
 
     response = client.get(reverse("manage-token-revoke", args=[token.id]))
@@ -209,7 +216,7 @@ def test_revoking_asks_first(alice: User) -> None:
 
 
 def test_a_revoked_token_stops_working_at_once(alice: User) -> None:
-    token, raw = token_mint(user=alice, description="CI")
+    token, raw = token_mint(user=alice, description="CI", origin=by(alice))
     client = logged_in(alice, reauthenticated=False)
 
     response = client.post(reverse("manage-token-revoke", args=[token.id]))
@@ -224,7 +231,7 @@ def test_a_revoked_token_stops_working_at_once(alice: User) -> None:
 
 
 def test_revoking_someone_elses_token_is_not_found(alice: User, mallory: User) -> None:
-    token, raw = token_mint(user=alice, description="CI")
+    token, raw = token_mint(user=alice, description="CI", origin=by(alice))
     client = logged_in(mallory, reauthenticated=False)
     url = reverse("manage-token-revoke", args=[token.id])
 
@@ -246,7 +253,7 @@ def test_creating_a_token_enforces_csrf(alice: User) -> None:
 
 
 def test_revoking_a_token_enforces_csrf(alice: User) -> None:
-    token, raw = token_mint(user=alice, description="CI")
+    token, raw = token_mint(user=alice, description="CI", origin=by(alice))
     client = logged_in(alice, enforce_csrf=True, reauthenticated=False)
 
     response = client.post(reverse("manage-token-revoke", args=[token.id]))

@@ -1,0 +1,157 @@
+"""The root index is rendered by a task after the change commits, once per burst of new
+projects, and a render that finishes late never replaces a newer page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db.models import Max
+from django.test import Client
+
+from warden.accounts.models import User
+from warden.packaging import pages
+from warden.packaging.models import JournalEntry, SimplePage
+from warden.packaging.pages import INDEX_KEY, page_path, page_publish, simple_index_ensure
+from warden.packaging.services import project_create
+from warden.packaging.tests.conftest import MakeDist, Upload, acting
+
+pytestmark = pytest.mark.django_db
+
+
+def index_state() -> tuple[int, str, str]:
+    page = SimplePage.objects.get(key=INDEX_KEY)
+    return page.serial, page.html_sha256, page.json_sha256
+
+
+def index_projects() -> list[str]:
+    page = SimplePage.objects.get(key=INDEX_KEY)
+    with default_storage.open(page_path(page.json_sha256), "rb") as fh:
+        return [p["name"] for p in json.loads(fh.read())["projects"]]
+
+
+@pytest.fixture
+def index_renders(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, str]]]:
+    """The project lists the root index is rendered from, one per render."""
+    rendered: list[list[tuple[str, str]]] = []
+    original = pages.index_render
+
+    def index_render(*, projects: Iterable[tuple[str, str]]) -> tuple[bytes, bytes]:
+        listed = list(projects)
+        rendered.append(listed)
+        return original(projects=listed)
+
+    monkeypatch.setattr(pages, "index_render", index_render)
+    return rendered
+
+
+def test_creating_a_project_leaves_the_root_index_as_it_was_until_the_tasks_run(
+        alice: User, run_tasks: Callable[[], None]) -> None:
+    simple_index_ensure()
+    before = index_state()
+
+    project_create(name="fresh", owner=alice, origin=acting(alice))
+
+    assert index_state() == before  # not rendered inside the creation's transaction
+    run_tasks()
+    assert index_state() != before
+    assert index_projects() == ["fresh"]
+
+
+def test_an_upload_that_creates_a_project_leaves_the_root_index_to_a_task(
+        client: Client, alice_token: str, make_wheel: MakeDist, upload: Upload,
+        run_tasks: Callable[[], None]) -> None:
+    simple_index_ensure()
+    before = index_state()
+
+    assert upload(client, alice_token, make_wheel("fresh", "1.0")).status_code == 200
+
+    assert index_state() == before
+    run_tasks()
+    assert index_projects() == ["fresh"]
+
+
+def test_many_new_projects_render_the_root_index_once_at_the_latest_serial(
+        alice: User, run_tasks: Callable[[], None],
+        index_renders: list[list[tuple[str, str]]]) -> None:
+    names = ["one", "two", "three", "four"]
+    for name in names:
+        project_create(name=name, owner=alice, origin=acting(alice))
+    assert index_renders == []  # nothing rendered while the changes were made
+
+    run_tasks()
+
+    assert len(index_renders) == 1
+    assert sorted(normalized for _, normalized in index_renders[0]) == sorted(names)
+    latest = JournalEntry.objects.aggregate(latest=Max("pk"))["latest"]
+    assert SimplePage.objects.get(key=INDEX_KEY).serial == latest
+    assert sorted(index_projects()) == sorted(names)
+
+
+def test_each_burst_of_new_projects_renders_the_root_index_once(
+        alice: User, run_tasks: Callable[[], None],
+        index_renders: list[list[tuple[str, str]]]) -> None:
+    for name in ("one", "two"):
+        project_create(name=name, owner=alice, origin=acting(alice))
+    run_tasks()
+    for name in ("three", "four"):
+        project_create(name=name, owner=alice, origin=acting(alice))
+    run_tasks()
+
+    assert [sorted(n for _, n in listed) for listed in index_renders] == [
+        ["one", "two"], ["four", "one", "three", "two"]]
+
+
+def test_a_stale_render_never_replaces_a_newer_page() -> None:
+    newer = page_publish(key="demo", html=b"<html>newer</html>", json_body=b'{"v":2}',
+                         serial=20)
+
+    kept = page_publish(key="demo", html=b"<html>older</html>", json_body=b'{"v":1}',
+                        serial=10)
+
+    page = SimplePage.objects.get(key="demo")
+    assert (page.serial, page.html_sha256, page.json_sha256) == (
+        20, hashlib.sha256(b"<html>newer</html>").hexdigest(),
+        hashlib.sha256(b'{"v":2}').hexdigest())
+    assert (kept.pk, kept.html_sha256) == (newer.pk, newer.html_sha256)
+
+
+def test_a_stale_render_of_the_root_index_never_replaces_a_newer_one(
+        alice: User, run_tasks: Callable[[], None]) -> None:
+    project_create(name="one", owner=alice, origin=acting(alice))
+    run_tasks()
+    shown = index_state()
+
+    # A render that read the list before "one" existed finishes only now.
+    html, json_body = pages.index_render(projects=[])
+    page_publish(key=INDEX_KEY, html=html, json_body=json_body, serial=shown[0] - 1)
+
+    assert index_state() == shown
+    assert index_projects() == ["one"]
+
+
+def test_a_project_whose_change_commits_after_a_newer_serial_is_still_listed(
+        alice: User, run_tasks: Callable[[], None]) -> None:
+    # On PostgreSQL journal serials come from a sequence: a creation can take serial 1,
+    # commit after another creation took serial 2, and find the index already rendered at
+    # serial 2 without it. Simulated here by a page that claims a serial beyond the change's.
+    project_create(name="two", owner=alice, origin=acting(alice))
+    run_tasks()
+    SimplePage.objects.filter(key=INDEX_KEY).update(serial=10**9)
+
+    project_create(name="one", owner=alice, origin=acting(alice))
+    run_tasks()
+
+    assert sorted(index_projects()) == ["one", "two"]
+
+
+def test_a_newer_render_replaces_an_older_page() -> None:
+    page_publish(key="demo", html=b"old", json_body=b"{}", serial=1)
+
+    page_publish(key="demo", html=b"new", json_body=b"{}", serial=2)
+
+    page = SimplePage.objects.get(key="demo")
+    assert (page.serial, page.html_sha256) == (2, hashlib.sha256(b"new").hexdigest())
