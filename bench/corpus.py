@@ -1,8 +1,8 @@
 """Deterministic synthetic package corpus for the index benchmarks.
 
-Every file is built directly with :mod:`zipfile` / :mod:`tarfile` (no build
-backend is run), so generating ~1500 files takes well under a second and the
-bytes are identical from run to run (fixed timestamps, sorted members, gzip
+Every file is built by tests/dists.py, the one builder of the project's test
+distributions (no build backend is run), so generating ~1500 files takes about
+a second and the bytes are identical from run to run (fixed timestamps, gzip
 header without a time stamp).
 
 Layout of the full corpus:
@@ -27,31 +27,18 @@ Run ``python bench/corpus.py OUTDIR`` to write the full corpus to a directory.
 from __future__ import annotations
 
 import argparse
-import base64
 import dataclasses
-import gzip
-import hashlib
-import io
-import re
-import tarfile
-import zipfile
+import sys
 from pathlib import Path
 
-# 1980-01-01, the earliest time a zip file can hold; also used for tar members.
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_TAR_MTIME = 315532800
+# tests/dists.py lives in the repository, one level up; `python bench/run.py` and
+# `python bench/corpus.py` put only bench/ on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.dists import dist_info_dir, sdist_bytes, wheel_bytes
+from tests.dists import dist_stem as dist_name  # also bench/run.py's name for the modules
 
 SUMMARY = "Synthetic package generated for the Warden benchmark"
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalized project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def dist_name(name: str) -> str:
-    """File-name form of a project name (PEP 427 / PEP 625)."""
-    return normalize(name).replace("-", "_")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,100 +115,35 @@ def plan(quick: bool = False) -> tuple[list[Release], str, str, list[str], list[
     return releases, "bench-small", "bench-big-1", install, measured
 
 
-def _metadata(rel: Release) -> str:
-    lines = [
-        "Metadata-Version: 2.1",
-        f"Name: {rel.project}",
-        f"Version: {rel.version}",
-        f"Summary: {SUMMARY}",
-        "Home-page: https://example.invalid/bench",
-        "Author: Warden bench",
-        "Author-email: bench@example.invalid",
-        "License: MIT",
-        "Classifier: Programming Language :: Python :: 3",
-        "Requires-Python: >=3.8",
-    ]
-    lines += [f"Requires-Dist: {r}" for r in rel.requires]
-    lines.append("Description-Content-Type: text/plain")
-    body = (
-        f"{rel.project} {rel.version}\n\nA tiny synthetic package; it only defines __version__.\n"
-    )
-    return "\n".join(lines) + "\n\n" + body
-
-
-def _module(rel: Release) -> bytes:
-    return f'"""{rel.project} (synthetic)."""\n\n__version__ = "{rel.version}"\n'.encode()
-
-
-def _record_hash(data: bytes) -> str:
-    digest = hashlib.sha256(data).digest()
-    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+def _fields(rel: Release) -> dict:
+    """The core metadata of a corpus package (tests.dists.metadata_text's fields)."""
+    return {
+        "summary": SUMMARY,
+        "requires_python": ">=3.8",
+        "classifiers": ["Programming Language :: Python :: 3"],
+        "requires_dist": rel.requires,
+        "description_content_type": "text/plain",
+        "extra_headers": (
+            "Home-page: https://example.invalid/bench\n"
+            "Author: Warden bench\n"
+            "Author-email: bench@example.invalid\n"
+            "License: MIT\n"
+        ),
+        "description": (
+            f"{rel.project} {rel.version}\n\n"
+            "A tiny synthetic package; it only defines __version__."
+        ),
+    }
 
 
 def build_wheel(rel: Release, outdir: Path) -> Path:
-    dn = dist_name(rel.project)
-    info = f"{dn}-{rel.version}.dist-info"
-    members: list[tuple[str, bytes]] = [
-        (f"{dn}/__init__.py", _module(rel)),
-        (f"{info}/METADATA", _metadata(rel).encode()),
-        (
-            f"{info}/WHEEL",
-            b"Wheel-Version: 1.0\nGenerator: warden-bench\n"
-            b"Root-Is-Purelib: true\nTag: py3-none-any\n",
-        ),
-        (f"{info}/top_level.txt", f"{dn}\n".encode()),
-    ]
-    record = "".join(f"{p},{_record_hash(d)},{len(d)}\n" for p, d in members)
-    record += f"{info}/RECORD,,\n"
-    members.append((f"{info}/RECORD", record.encode()))
-    path = outdir / f"{dn}-{rel.version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members:
-            zi = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            zf.writestr(zi, data)
-    return path
+    top_level = f"{dist_info_dir(rel.project, rel.version)}/top_level.txt"
+    files = {top_level: f"{dist_name(rel.project)}\n".encode()}
+    return wheel_bytes(rel.project, rel.version, files, **_fields(rel)).write_to(outdir)
 
 
 def build_sdist(rel: Release, outdir: Path) -> Path:
-    dn = dist_name(rel.project)
-    root = f"{dn}-{rel.version}"
-    deps = ", ".join(f'"{r}"' for r in rel.requires)
-    pyproject = (
-        "[build-system]\n"
-        'requires = ["setuptools>=61"]\n'
-        'build-backend = "setuptools.build_meta"\n\n'
-        "[project]\n"
-        f'name = "{rel.project}"\n'
-        f'version = "{rel.version}"\n'
-        f'description = "{SUMMARY}"\n'
-        'requires-python = ">=3.8"\n'
-        f"dependencies = [{deps}]\n"
-    )
-    members = [
-        (f"{root}/PKG-INFO", _metadata(rel).encode()),
-        (f"{root}/pyproject.toml", pyproject.encode()),
-        (f"{root}/{dn}/__init__.py", _module(rel)),
-    ]
-    path = outdir / f"{root}.tar.gz"
-    with open(path, "wb") as fh:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0) as gz:
-            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tf:
-                dirs = sorted({root, f"{root}/{dn}"})
-                for d in dirs:
-                    ti = tarfile.TarInfo(d)
-                    ti.type = tarfile.DIRTYPE
-                    ti.mode = 0o755
-                    ti.mtime = _TAR_MTIME
-                    tf.addfile(ti)
-                for name, data in members:
-                    ti = tarfile.TarInfo(name)
-                    ti.size = len(data)
-                    ti.mode = 0o644
-                    ti.mtime = _TAR_MTIME
-                    tf.addfile(ti, io.BytesIO(data))
-    return path
+    return sdist_bytes(rel.project, rel.version, **_fields(rel)).write_to(outdir)
 
 
 def build(outdir: Path, quick: bool = False) -> Corpus:

@@ -33,13 +33,21 @@ UV = VENV_BIN / "uv"
 
 
 
+# Runs inside the Warden under test, which may be an older commit (`--warden-bin`, to compare
+# side by side): services took a request before they took an Origin.
 ENABLE_TOTP = """
-import time
+import inspect, time
 from warden.accounts.models import User
 from warden.accounts.twofactor import services, totp
+user = User.objects.get(username="bench")
 secret = totp.totp_secret_generate()
-services.totp_activate(request=None, user=User.objects.get(username="bench"), secret=secret,
-                       code=totp.totp_code(secret, int(time.time()) // totp.PERIOD))
+code = totp.totp_code(secret, int(time.time()) // totp.PERIOD)
+if "origin" in inspect.signature(services.totp_activate).parameters:
+    from warden.audit.origin import Interface, Origin
+    origin = Origin(interface=Interface.CLI, actor=user, via="bench")
+    services.totp_activate(user=user, secret=secret, code=code, origin=origin)
+else:
+    services.totp_activate(request=None, user=user, secret=secret, code=code)
 """
 
 class Server:
