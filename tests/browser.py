@@ -96,11 +96,12 @@ def totp_enable(server: Any, username: str) -> Totp:
         "import time\n"
         "from warden.accounts.models import User\n"
         "from warden.accounts.twofactor import services, totp\n"
+        "from warden.audit.origin import Interface, Origin\n"
         f"u = User.objects.get(username={username!r})\n"
         "secret = totp.totp_secret_generate()\n"
         "step = int(time.time()) // totp.PERIOD\n"
-        "services.totp_activate(request=None, user=u, secret=secret,"
-        " code=totp.totp_code(secret, step))\n"
+        "services.totp_activate(user=u, secret=secret, code=totp.totp_code(secret, step),"
+        " origin=Origin(interface=Interface.WEB, actor=u))\n"
         "print(secret, step)\n"
     )
     secret, step = out.splitlines()[-1].split()

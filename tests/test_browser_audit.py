@@ -30,11 +30,12 @@ def failed_login_recorded(server: Server, username: str, address: str) -> None:
     server.shell(
         "from django.test import RequestFactory\n"
         "from warden.accounts.models import User\n"
+        "from warden.audit.origin import Origin\n"
         "from warden.audit.services import record_event\n"
         "from warden.audit.vocabulary import Tag\n"
         f"request = RequestFactory().post('/', REMOTE_ADDR={address!r},"
         f" HTTP_USER_AGENT={FIREFOX!r})\n"
-        f"record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, request=request,"
+        f"record_event(tag=Tag.ACCOUNT_LOGIN_FAILURE, origin=Origin.from_request(request),"
         f" user=User.objects.get(username={username!r}))\n"
     )
 

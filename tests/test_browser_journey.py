@@ -18,8 +18,9 @@ from tests.browser import assert_accessible, password_entered_long_ago, person
 from tests.clients import twine_upload
 from tests.conftest import Server
 from tests.dists import Dists
+from tests.index import wait_until_listed
 from tests.test_browser_accounts import mail_to
-from tests.test_browser_manage import simple_files
+from tests.test_browser_manage import listed_alone, yanked_on_index
 from warden.accounts.twofactor.totp import PERIOD, totp_code
 
 pytestmark = pytest.mark.e2e
@@ -102,6 +103,7 @@ def test_a_newcomer_publishes_shares_yanks_and_deletes_in_the_browser(
     dists = make_dists(f"journey-{secrets.token_hex(3)}", "1.0")
     result = twine_upload(server.url, dists.files, password=token)
     assert result.returncode == 0, result.describe()
+    wait_until_listed(server.url, dists.name, dists.sdist.name, dists.wheel.name)
 
     # Find the project by searching, and open its page.
     page.goto(server.url + "/")
@@ -130,7 +132,8 @@ def test_a_newcomer_publishes_shares_yanks_and_deletes_in_the_browser(
     page.get_by_role("button", name="Yank 1.0").click()
     assert "Release 1.0 is yanked." in page.locator(".messages").inner_text()
     assert_accessible(page)
-    assert {f["yanked"] for f in simple_files(server, dists.name).values()} == {"Wrong build"}
+    assert {f["yanked"] for f in yanked_on_index(server, dists.name, "Wrong build").values()} \
+        == {"Wrong build"}
 
     # Delete the wheel: the password again, then the confirmation.
     password_entered_long_ago(server, username)
@@ -144,7 +147,7 @@ def test_a_newcomer_publishes_shares_yanks_and_deletes_in_the_browser(
     page.get_by_role("button", name="Delete file").click()
     assert f"{dists.wheel.name} is deleted." in page.locator(".messages").inner_text()
     assert_accessible(page)
-    assert set(simple_files(server, dists.name)) == {dists.sdist.name}
+    assert set(listed_alone(server, dists.name, dists.sdist.name)) == {dists.sdist.name}
 
     # The project page shows the yank and the remaining file.
     page.goto(f"{server.url}/project/{dists.name}/1.0/")

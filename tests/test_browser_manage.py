@@ -16,7 +16,7 @@ from tests.browser import PASSWORD, assert_accessible, log_in, password_entered_
 from tests.clients import twine_upload
 from tests.conftest import Server
 from tests.dists import Dists
-from tests.index import SIMPLE_JSON
+from tests.index import index_entries, index_wait, wait_until_listed
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,7 @@ def published(server: Server, owner: str, make_dists: Callable[..., Dists]) -> D
     token = server.mint_token(owner, "--expires", "1d")
     result = twine_upload(server.url, dists.files, password=token)
     assert result.returncode == 0, result.describe()
+    wait_until_listed(server.url, dists.name, dists.sdist.name, dists.wheel.name)
     return dists
 
 
@@ -62,10 +63,24 @@ def activate(page: Any) -> None:
 
 
 def simple_files(server: Server, name: str) -> dict[str, Any]:
-    response = requests.get(f"{server.url}/simple/{name}/", headers={"Accept": SIMPLE_JSON},
-                            timeout=30)
-    response.raise_for_status()
-    return {f["filename"]: f for f in response.json()["files"]}
+    """{filename: PEP 691 entry} of the project's simple page as it is now."""
+    return index_entries(server.url, name)
+
+
+def yanked_on_index(server: Server, name: str, reason: str) -> dict[str, Any]:
+    """Waits until the project's simple page (rendered by the server's worker after the
+    change) shows every file yanked with `reason`; returns its entries."""
+    return index_wait(server.url, name,
+                      lambda files: bool(files) and
+                      all(f.get("yanked") == reason for f in files.values()),
+                      f"every file yanked with {reason!r}")
+
+
+def listed_alone(server: Server, name: str, *filenames: str) -> dict[str, Any]:
+    """Waits until the project's simple page lists exactly `filenames` (as after a file
+    was deleted); returns its entries."""
+    return index_wait(server.url, name, lambda files: set(files) == set(filenames),
+                      f"exactly {sorted(filenames)}")
 
 
 def test_owner_invites_a_collaborator_who_accepts_then_yanks_and_deletes_a_file(
@@ -126,7 +141,7 @@ def test_owner_invites_a_collaborator_who_accepts_then_yanks_and_deletes_a_file(
     activate(page)
     assert "Release 1.0 is yanked." in page.locator(".messages").inner_text()
     assert_accessible(page)
-    files = simple_files(server, name)
+    files = yanked_on_index(server, name, "Breaks on Windows")
     assert {f["yanked"] for f in files.values()} == {"Breaks on Windows"}
 
     # Delete the wheel: the password is asked for again, then the confirmation page.
@@ -146,7 +161,7 @@ def test_owner_invites_a_collaborator_who_accepts_then_yanks_and_deletes_a_file(
     activate(page)
     assert f"{dists.wheel.name} is deleted." in page.locator(".messages").inner_text()
     assert_accessible(page)
-    assert set(simple_files(server, name)) == {dists.sdist.name}
+    assert set(listed_alone(server, name, dists.sdist.name)) == {dists.sdist.name}
 
     # The other confirmation pages, reached with a fresh password.
     page.get_by_role("link", name="Delete release 1.0").click()

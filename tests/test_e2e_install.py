@@ -12,17 +12,19 @@ import requests
 from tests.clients import BIN, fresh_venv, run, sha256_of, twine_upload, uv_venv
 from tests.conftest import Server
 from tests.dists import Dists, build_dists
-from tests.index import index_files
+from tests.index import index_files, wait_until_listed
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def demo(server: Server, alice_token: str, tmp_path_factory: pytest.TempPathFactory) -> Dists:
-    """`demo` 1.0 (sdist and wheel), published by alice with twine."""
+    """`demo` 1.0 (sdist and wheel), published by alice with twine and listed on its
+    simple page (which the server's worker renders after the upload)."""
     dists = build_dists(tmp_path_factory.mktemp("demo-dists"), "demo", "1.0")
     done = twine_upload(server.url, dists.files, password=alice_token)
     assert done.returncode == 0, done.describe()
+    wait_until_listed(server.url, "demo", dists.sdist.name, dists.wheel.name)
     return dists
 
 

@@ -19,14 +19,13 @@ from tests.conftest import Server
 from tests.dists import (
     Dists,
     dist_stem,
-    metadata_text,
+    e2e_metadata,
     module_source,
     sdist_members,
     tar_gz_bytes,
     wheel_bytes,
-    zip_bomb_wheel_bytes,
 )
-from tests.index import index_files
+from tests.index import assert_never_published, index_files, wait_until_listed
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +40,7 @@ def test_twine_uploads_an_sdist_and_a_wheel_with_a_token(
     done = twine_upload(server.url, dists.files, password=alice_token)
 
     assert done.returncode == 0, done.describe()
-    assert index_files(server.url, "heron") == {
+    assert wait_until_listed(server.url, "heron", dists.sdist.name, dists.wheel.name) == {
         dists.sdist.name: sha256_of(dists.sdist),
         dists.wheel.name: sha256_of(dists.wheel),
     }
@@ -53,7 +52,7 @@ def test_uploading_the_same_files_again_succeeds_and_changes_nothing(
     dists = make_dists("kestrel", "1.0")
     first = twine_upload(server.url, dists.files, password=alice_token)
     assert first.returncode == 0, first.describe()
-    before = index_files(server.url, "kestrel")
+    before = wait_until_listed(server.url, "kestrel", dists.sdist.name, dists.wheel.name)
 
     again = twine_upload(server.url, dists.files, password=alice_token)
 
@@ -66,6 +65,7 @@ def test_a_different_file_under_a_used_filename_is_refused_as_already_existing(
 ) -> None:
     original = make_dists("osprey", "1.0")
     assert twine_upload(server.url, original.files, password=alice_token).returncode == 0
+    wait_until_listed(server.url, "osprey", original.wheel.name)
     impostor = make_dists("osprey", "1.0", marker="# not the same bytes\n")
     assert impostor.wheel.name == original.wheel.name
     assert sha256_of(impostor.wheel) != sha256_of(original.wheel)
@@ -86,6 +86,7 @@ def test_the_refusal_of_a_used_filename_is_one_twines_skip_existing_recognizes(
     # (older twines, CI wrappers) read "already exist" in a 400, as PyPI sends it.
     original = make_dists("puffin", "1.0")
     assert twine_upload(server.url, original.files, password=alice_token).returncode == 0
+    wait_until_listed(server.url, "puffin", original.wheel.name)
     rebuilt = make_dists("puffin", "1.0", marker="# rebuilt, different bytes\n")
 
     response = raw_upload(
@@ -112,7 +113,7 @@ def test_uv_publish_uploads_with_a_token(
     done = uv_publish(server.url, dists.files, token=alice_token)
 
     assert done.returncode == 0, done.describe()
-    assert index_files(server.url, "tern") == {
+    assert wait_until_listed(server.url, "tern", dists.sdist.name, dists.wheel.name) == {
         dists.sdist.name: sha256_of(dists.sdist),
         dists.wheel.name: sha256_of(dists.wheel),
     }
@@ -123,6 +124,8 @@ def test_uv_publish_with_a_check_url_skips_files_the_index_already_has(
 ) -> None:
     dists = make_dists("grebe", "1.0")
     assert twine_upload(server.url, dists.files, password=alice_token).returncode == 0
+    # uv learns what the index has from the simple page, so it must list the files first.
+    wait_until_listed(server.url, "grebe", dists.sdist.name, dists.wheel.name)
 
     done = uv_publish(server.url, dists.files, token=alice_token, check_url=f"{server.url}/simple/")
 
@@ -143,7 +146,7 @@ def test_a_refused_upload_makes_twine_fail_and_print_the_reason(
     assert "400" in done.error, done.describe()
     # The person reads which classifier is wrong, not just "Bad Request".
     assert "Framework :: Nonesuch" in done.message, done.describe()
-    assert index_files(server.url, "plover") == {}
+    assert_never_published(server.url, "plover")
 
 
 def test_a_hand_made_upload_with_correct_digests_is_accepted(
@@ -154,7 +157,7 @@ def test_a_hand_made_upload_with_correct_digests_is_accepted(
         "curlew",
         "1.0",
         {"curlew/__init__.py": module_source("1.0").encode()},
-        metadata_text("curlew", "1.0"),
+        e2e_metadata("curlew", "1.0"),
     )
 
     response = raw_upload(
@@ -168,7 +171,9 @@ def test_a_hand_made_upload_with_correct_digests_is_accepted(
     )
 
     assert response.status_code == 200, response.text
-    assert index_files(server.url, "curlew") == {filename: hashlib.sha256(data).hexdigest()}
+    assert wait_until_listed(server.url, "curlew", filename) == {
+        filename: hashlib.sha256(data).hexdigest()
+    }
 
 
 @pytest.mark.parametrize(
@@ -182,7 +187,7 @@ def test_an_upload_whose_sent_digest_does_not_match_its_bytes_is_refused(
         project,
         "1.0",
         {f"{project}/__init__.py": module_source("1.0").encode()},
-        metadata_text(project, "1.0"),
+        e2e_metadata(project, "1.0"),
     )
     wrong = {
         "sha256_digest": hashlib.sha256(b"other bytes").hexdigest(),
@@ -203,7 +208,7 @@ def test_an_upload_whose_sent_digest_does_not_match_its_bytes_is_refused(
 
     assert response.status_code == 400, response.text
     assert field.removesuffix("_digest") in response.text
-    assert index_files(server.url, project) == {}
+    assert_never_published(server.url, project)
 
 
 def test_a_wheel_whose_metadata_disagrees_with_the_upload_form_is_refused(
@@ -215,7 +220,7 @@ def test_a_wheel_whose_metadata_disagrees_with_the_upload_form_is_refused(
         "bittern",
         "1.0",
         {"bittern/__init__.py": module_source("1.0").encode()},
-        metadata_text("bittern", "6.6.6"),
+        e2e_metadata("bittern", "6.6.6"),
     )
 
     response = raw_upload(
@@ -230,7 +235,7 @@ def test_a_wheel_whose_metadata_disagrees_with_the_upload_form_is_refused(
 
     assert response.status_code == 400, response.text
     assert "6.6.6" in response.text
-    assert index_files(server.url, "bittern") == {}
+    assert_never_published(server.url, "bittern")
 
 
 def _link(path: str, target: str, kind: bytes) -> tarfile.TarInfo:
@@ -255,7 +260,7 @@ def test_an_sdist_with_an_entry_escaping_its_directory_is_refused(
 ) -> None:
     project = f"escape-{attack}"
     stem = dist_stem(project)
-    members = sdist_members(project, "1.0", metadata=metadata_text(project, "1.0"))
+    members = sdist_members(project, "1.0", metadata=e2e_metadata(project, "1.0"))
     evil = EVIL_SDIST_ENTRIES[attack](f"{stem}-1.0")
     data = tar_gz_bytes([*members.items(), evil])
 
@@ -271,7 +276,7 @@ def test_an_sdist_with_an_entry_escaping_its_directory_is_refused(
 
     assert response.status_code == 400, response.text
     assert "evil" in response.text  # names the offending entry
-    assert index_files(server.url, project) == {}
+    assert_never_published(server.url, project)
 
 
 def test_a_wheel_with_a_path_escaping_its_directory_is_refused(
@@ -284,7 +289,7 @@ def test_a_wheel_with_a_path_escaping_its_directory_is_refused(
             "avocet/__init__.py": module_source("1.0").encode(),
             "../../evil.py": b"print('pwned')\n",
         },
-        metadata_text("avocet", "1.0"),
+        e2e_metadata("avocet", "1.0"),
     )
 
     response = raw_upload(
@@ -299,12 +304,17 @@ def test_a_wheel_with_a_path_escaping_its_directory_is_refused(
 
     assert response.status_code == 400, response.text
     assert "evil.py" in response.text
-    assert index_files(server.url, "avocet") == {}
+    assert_never_published(server.url, "avocet")
 
 
 def test_a_zip_bomb_wheel_is_refused(server: Server, alice_token: str) -> None:
     # 64 MiB of zeros deflate to about 64 KiB: a ratio no real wheel has.
-    filename, data = zip_bomb_wheel_bytes("shrike", "1.0", inflated_size=64 * 1024 * 1024)
+    filename, data = wheel_bytes(
+        "shrike",
+        "1.0",
+        {"shrike/zeros.bin": bytes(64 * 1024 * 1024)},
+        e2e_metadata("shrike", "1.0"),
+    )
     assert len(data) < 1024 * 1024
 
     response = raw_upload(
@@ -319,7 +329,7 @@ def test_a_zip_bomb_wheel_is_refused(server: Server, alice_token: str) -> None:
 
     assert response.status_code == 400, response.text
     assert "bomb" in response.text
-    assert index_files(server.url, "shrike") == {}
+    assert_never_published(server.url, "shrike")
 
 
 def test_a_wheel_whose_local_headers_disagree_with_its_central_directory_is_refused(
@@ -331,7 +341,7 @@ def test_a_wheel_whose_local_headers_disagree_with_its_central_directory_is_refu
         "siskin",
         "1.0",
         {"siskin/__init__.py": module_source("1.0").encode()},
-        metadata_text("siskin", "1.0"),
+        e2e_metadata("siskin", "1.0"),
     )
     honest, forged = b"siskin/__init__.py", b"siskin/__init__.pz"
     assert data.count(honest) == 2  # once in the local header, once in the directory
@@ -349,4 +359,4 @@ def test_a_wheel_whose_local_headers_disagree_with_its_central_directory_is_refu
 
     assert response.status_code == 400, response.text
     assert "local header" in response.text
-    assert index_files(server.url, "siskin") == {}
+    assert_never_published(server.url, "siskin")

@@ -19,7 +19,7 @@ import pytest
 from tests.clients import Run, twine_upload
 from tests.conftest import Server
 from tests.dists import Dists
-from tests.index import index_files
+from tests.index import assert_never_published, index_files, wait_until_listed
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +49,12 @@ def upload_new_version(
 
 
 def publish(server: Server, token: str, make_dists: MakeDists, project: str) -> None:
-    done = upload_new_version(server, token, make_dists, project, "1.0")
+    """Uploads `project` 1.0 and waits until its simple page lists the files, so a later
+    look at the page for what a refused upload must not have added reads a rendered page."""
+    dists = make_dists(project, "1.0")
+    done = twine_upload(server.url, dists.files, password=token)
     assert done.returncode == 0, done.describe()
+    wait_until_listed(server.url, project, dists.sdist.name, dists.wheel.name)
 
 
 def test_a_username_other_than_the_token_marker_is_refused_with_a_message_to_use_a_token(
@@ -64,7 +68,7 @@ def test_a_username_other_than_the_token_marker_is_refused_with_a_message_to_use
 
     assert_refused(done, 403)
     assert "token" in done.message.lower(), done.describe()
-    assert index_files(server.url, "magpie") == {}
+    assert_never_published(server.url, "magpie")
 
 
 def test_a_token_scoped_to_one_project_cannot_upload_to_another_project_of_its_owner(
@@ -91,7 +95,7 @@ def test_a_token_scoped_to_one_project_cannot_create_a_new_project(
     done = upload_new_version(server, coyote_only, make_dists, "dingo", "1.0")
 
     assert_refused(done, 403)
-    assert index_files(server.url, "dingo") == {}
+    assert_never_published(server.url, "dingo")
 
 
 def test_a_strangers_token_cannot_upload_to_someone_elses_project(
@@ -114,14 +118,18 @@ def test_an_expired_token_is_refused(
         "from datetime import timedelta\n"
         "from django.utils import timezone\n"
         "from warden.accounts.models import User\n"
+        "from warden.audit.origin import Origin\n"
         "from warden.tokens.services import token_mint\n"
         "_, raw = token_mint(user=User.objects.get(username='alice'),\n"
         "                    description='e2e short-lived',\n"
-        f"                    expires=timezone.now() + timedelta(seconds={lifetime}))\n"
+        f"                    expires=timezone.now() + timedelta(seconds={lifetime}),\n"
+        "                    origin=Origin.command('e2e short-lived token'))\n"
         "print(raw)\n"
     )
-    fresh = upload_new_version(server, short_lived, make_dists, "ferret", "1.0")
+    first = make_dists("ferret", "1.0")
+    fresh = twine_upload(server.url, first.files, password=short_lived)
     assert fresh.returncode == 0, f"the token was refused before it expired:\n{fresh.describe()}"
+    wait_until_listed(server.url, "ferret", first.sdist.name, first.wheel.name)
     time.sleep(max(0.0, minted + lifetime + 1.5 - time.time()))
 
     done = upload_new_version(server, short_lived, make_dists, "ferret", "2.0")
@@ -150,7 +158,7 @@ def test_a_token_its_holder_narrowed_to_an_expiry_in_the_past_is_refused(
     done = upload_new_version(server, expired, make_dists, "hyrax", "1.0")
 
     assert_refused(done, 403)
-    assert index_files(server.url, "hyrax") == {}
+    assert_never_published(server.url, "hyrax")
 
 
 def test_a_token_its_holder_narrowed_to_one_project_cannot_upload_to_another(
@@ -179,7 +187,7 @@ def test_a_token_with_a_tampered_signature_is_refused(
     done = upload_new_version(server, tampered, make_dists, "koala", "1.0")
 
     assert_refused(done, 403)
-    assert index_files(server.url, "koala") == {}
+    assert_never_published(server.url, "koala")
 
 
 def test_a_revoked_token_is_refused(server: Server, make_dists: MakeDists) -> None:
@@ -201,14 +209,20 @@ def test_a_revoked_token_is_refused(server: Server, make_dists: MakeDists) -> No
 def test_a_token_whose_user_has_no_second_factor_is_refused_and_twine_says_where_to_set_it_up(
     server: Server, make_dists: MakeDists
 ) -> None:
-    # `warden token create` refuses such a user, so the token is minted the way one could
-    # have been before the policy was on (or before staff reset the user's factors).
+    # `warden token create` (and token_mint itself) refuses such a user, so the token is
+    # minted the way one could have been before the policy was on (or before staff reset
+    # the user's factors): with the policy off, in that shell alone.
     server.warden("user", "create", "walrus", "--email", "walrus@example.invalid",
                   "--no-password")
     token = server.shell(
+        "from django.test import override_settings\n"
         "from warden.accounts.models import User\n"
+        "from warden.audit.origin import Origin\n"
         "from warden.tokens.services import token_mint\n"
-        "print(token_mint(user=User.objects.get(username='walrus'), description='old')[1])\n"
+        "with override_settings(WARDEN_REQUIRE_2FA=False):\n"
+        "    _, raw = token_mint(user=User.objects.get(username='walrus'), description='old',\n"
+        "                        origin=Origin.command('e2e token before the policy'))\n"
+        "print(raw)\n"
     ).splitlines()[-1]
 
     done = upload_new_version(server, token, make_dists, "walrus-pkg", "1.0")

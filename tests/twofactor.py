@@ -51,8 +51,10 @@ def recovery_codes_new(server: Any, username: str) -> list[str]:
     out = server.shell(
         "from warden.accounts.models import User\n"
         "from warden.accounts.twofactor import services\n"
+        "from warden.audit.origin import Interface, Origin\n"
         f"u = User.objects.get(username={username!r})\n"
-        "print(*services.recovery_codes_regenerate(request=None, user=u))\n"
+        "print(*services.recovery_codes_regenerate(user=u,"
+        " origin=Origin(interface=Interface.WEB, actor=u)))\n"
     )
     return out.splitlines()[-1].split()
 
