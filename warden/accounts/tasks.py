@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
 from warden.accounts.models import User
 from warden.accounts.notices import notice_mail
 from warden.audit.origin import Origin
+from warden.lib.tasks import enqueue_on_commit
 
 log = logging.getLogger("warden.accounts.notices")
 
@@ -46,7 +46,8 @@ def notice_send(*, user_id: int, template: str, context: dict[str, Any], address
 def notice_queue(*, user: User, template: str, origin: Origin,
                  context: dict[str, Any] | None = None) -> None:
     """Queue the notice `template` (e.g. "mfa/email/totp_activated") to `user`, to be sent
-    once the current transaction commits. Everything the mail needs is passed as plain
+    once the current transaction commits (`enqueue_on_commit`). Everything the mail needs is
+    passed as plain
     values now, since the task runs elsewhere and later: `context` must be
     JSON-serialisable."""
     arguments: dict[str, Any] = {
@@ -61,8 +62,4 @@ def notice_queue(*, user: User, template: str, origin: Origin,
         # (no language is kept per account).
         "language": translation.get_language() or settings.LANGUAGE_CODE,
     }
-    # On commit: a rolled-back change queues nothing, whatever the backend (the database
-    # backend would write its task row inside the change's transaction; others would run
-    # the task at once). `robust`: the change is committed by then, so a failure to enqueue
-    # is logged by Django, not turned into an error page for a change that was made.
-    transaction.on_commit(lambda: notice_send.enqueue(**arguments), robust=True)
+    enqueue_on_commit(notice_send, **arguments)

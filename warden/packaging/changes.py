@@ -21,6 +21,7 @@ from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 from warden.lib import signals
+from warden.lib.tasks import enqueue_on_commit
 from warden.packaging.models import IndexRenderRequest, JournalEntry, Project, SimplePage
 from warden.packaging.tasks import simple_index_render, simple_page_render
 
@@ -71,10 +72,9 @@ def project_removed(*, project: Project, change: ProjectChange, origin: Origin) 
 
 
 def _pages_queue(*, project: Project, change: ProjectChange, serial: int) -> None:
-    # Enqueued inside the transaction: the database backend writes the task row with the
-    # change, so a crash after the commit cannot lose the render, and a rollback drops it.
-    simple_page_render.enqueue(normalized_name=project.normalized_name, serial=serial)
+    enqueue_on_commit(simple_page_render, normalized_name=project.normalized_name,
+                      serial=serial)
     if change.index_changed:
         IndexRenderRequest.objects.create()
-        simple_index_render.enqueue(serial=serial)
+        enqueue_on_commit(simple_index_render, serial=serial)
 

@@ -207,3 +207,4 @@ def simple_index_ensure() -> None:
     """The root index exists from the first start, before any project does."""
     if not SimplePage.objects.filter(key=INDEX_KEY).exclude(html_sha256="").exists():
         simple_index_render()
+

@@ -48,6 +48,7 @@ from warden.packaging.services import (
     release_get,
     release_insert,
 )
+from warden.packaging.storage import storage_path, storage_remove
 from warden.tokens.services import TokenContext, token_record_use
 
 log = logging.getLogger("warden.upload")
@@ -84,10 +85,6 @@ class IncomingFile:
 class Published:
     file: File
     created: bool
-
-
-def storage_path(sha256: str, filename: str) -> str:
-    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}/{filename}"
 
 
 def file_publish(*, incoming: IncomingFile, owner: User, origin: Origin,
@@ -307,9 +304,5 @@ def _bytes_remove_unless_published(names: list[str]) -> None:
     path = names[0].removeprefix("packages/")
     if File.objects.filter(path=path).exists():
         return
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            # Unreferenced bytes are never served (no row names them); the operator is told.
-            log.exception("could not remove %s from storage", name)
+    # At once, not as a task: nothing committed, so nothing can be left half done.
+    storage_remove(names=names)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from packaging.metadata import Metadata
@@ -15,6 +14,7 @@ from warden.accounts.models import User
 from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
+from warden.lib.tasks import enqueue_on_commit
 from warden.packaging.changes import ProjectChange, project_changed, project_removed
 from warden.packaging.errors import UploadError
 from warden.packaging.models import (
@@ -27,6 +27,7 @@ from warden.packaging.models import (
     UsedFilename,
 )
 from warden.packaging.names import name_confusable_key, name_normalize, name_validate
+from warden.packaging.tasks import storage_remove
 
 log = logging.getLogger("warden.packaging")
 
@@ -202,17 +203,10 @@ def _storage_names(files: list[File]) -> list[str]:
 
 
 def _storage_remove_on_commit(names: list[str]) -> None:
-    """Remove bytes once the rows are gone for good; a rollback leaves them in place. (Bytes
-    that outlive a crash here are not served: downloads need a committed row.)"""
-    def remove() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                # Unreferenced bytes are harmless to the index; log them for the operator.
-                log.exception("could not remove %s from storage", name)
-
-    transaction.on_commit(remove)
+    """Remove bytes once the rows are gone for good; a rollback leaves them in place. A
+    task, so a storage error after the commit is the worker's to log, not a 500 for a change
+    that was made."""
+    enqueue_on_commit(storage_remove, names=names)
 
 
 def _release_files_yank(*, release: Release, reason: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from warden.packaging import pages
+from warden.packaging import pages, storage
 
 
 @task()
@@ -19,3 +19,9 @@ def simple_index_render(*, serial: int) -> None:
     """Re-render the root index after change `serial` changed the list of projects (the
     serial is for the worker's log; what the render covers is in IndexRenderRequest)."""
     pages.simple_index_render()
+
+
+@task()
+def storage_remove(*, names: list[str]) -> None:
+    """Remove the bytes of deleted files (their rows are gone for good)."""
+    storage.storage_remove(names=names)

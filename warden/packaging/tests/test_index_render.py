@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.db.models import Max
 from django.test import Client
 
@@ -155,3 +157,39 @@ def test_a_newer_render_replaces_an_older_page() -> None:
 
     page = SimplePage.objects.get(key="demo")
     assert (page.serial, page.html_sha256) == (2, hashlib.sha256(b"new").hexdigest())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_creation_that_commits_after_a_later_serial_reaches_the_index_on_postgresql(
+        alice: User, run_tasks: Callable[[], None]) -> None:
+    # The real race: "one" takes the first serial and commits only after "two" (a later
+    # serial) has committed and the index was rendered without it.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs writing transactions one at a time")
+    created, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def create_slowly() -> None:
+        try:
+            with transaction.atomic():
+                project_create(name="one", owner=alice, origin=acting(alice))
+                created.set()
+                assert release.wait(20)
+        except BaseException as exc:
+            errors.append(exc)
+            created.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=create_slowly)
+    thread.start()
+    assert created.wait(20)
+    project_create(name="two", owner=alice, origin=acting(alice))
+    run_tasks()
+    assert index_projects() == ["two"]
+    release.set()
+    thread.join(30)
+    assert not errors, errors
+    run_tasks()
+
+    assert sorted(index_projects()) == ["one", "two"]

@@ -6,6 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
+from django.core import signals
+from django.db import close_old_connections
+
 
 def wsgi_call(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "GET",
               query: str = "", extra: dict[str, Any] | None = None,
@@ -23,7 +26,16 @@ def wsgi_call(app: Callable[..., Iterable[bytes]], path: str, *, method: str = "
         captured["status"] = int(status.split()[0])
         captured["headers"] = list(response_headers)
 
-    body = b"".join(app(environ, start_response))
+    # As Django's test client does: a server's request_finished closes the database
+    # connection, which inside a test's transaction is the test's own (PostgreSQL; SQLite's
+    # in-memory connection survives being closed).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(app(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return captured["status"], captured["headers"], body
 
 
