@@ -213,11 +213,11 @@ def test_deleting_a_project_removes_everything_but_the_used_names(
     assert not Project.objects.filter(name="demo").exists()
     assert not Role.objects.exists() and not RoleInvitation.objects.exists()
     assert not Release.objects.exists() and not File.objects.exists()
-    assert not any(stored(storage_dir, f) for f in files)
     assert UsedFilename.objects.filter(filename__in=[f.filename for f in files]).count() == 2
     # The project's page goes with the deletion, before any task runs.
     assert not SimplePage.objects.filter(key="demo").exists()
     run_tasks()
+    assert not any(stored(storage_dir, f) for f in files)  # the worker removes the bytes
     assert not SimplePage.objects.filter(key="demo").exists()
     assert simple_json("")["projects"] == []
     assert JournalEntry.objects.filter(name="demo", action="remove project").exists()
