@@ -7,6 +7,7 @@ case reads the same from every interface and no service depends on the web.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -72,5 +73,4 @@ class Origin:
 
     def acting_as(self, actor: User | None) -> Origin:
         """The same origin with another actor (a login names its user only once it passed)."""
-        return Origin(interface=self.interface, actor=actor, token=self.token,
-                      address=self.address, user_agent=self.user_agent, via=self.via)
+        return dataclasses.replace(self, actor=actor)
