@@ -201,7 +201,7 @@ def mallory(db: None) -> Any:
 
 
 @pytest.fixture
-def run_tasks(db: None) -> Callable[[], None]:
+def run_tasks(db: None, publish: Callable[[], None]) -> Callable[[], None]:
     """Run every queued task the way `warden serve`'s worker does (the real worker, in
     batch mode): pages, mail and other work that a change queued on commit."""
     from django.core.management import call_command
@@ -212,5 +212,18 @@ def run_tasks(db: None) -> Callable[[], None]:
         with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
             call_command("db_worker", batch=True, interval=0, startup_delay=False,
                          verbosity=0, queue_name="*")
+        publish()
+
+    return run
+
+
+@pytest.fixture
+def publish(db: None) -> Callable[[], None]:
+    """Run the signer until nothing is pending, as `warden serve`'s signer does: pages, and
+    TUF metadata when the test set up a repository (the `tuf_repository` fixture)."""
+    from warden.tuf.signer import publish_all, publisher_for
+
+    def run() -> None:
+        publish_all(publisher_for("tests", None))
 
     return run

@@ -152,7 +152,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("warden-e2e-data")
     log = tmp_path_factory.mktemp("warden-e2e-log") / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDEN_")}
-    env.update(WARDEN_DATA_DIR=str(data_dir), PYTHONDONTWRITEBYTECODE="1")
+    # 256 bins: the shape of a real repository, a hundredth of its first signing.
+    env.update(WARDEN_DATA_DIR=str(data_dir), PYTHONDONTWRITEBYTECODE="1",
+               WARDEN_TUF_BIT_LENGTH="8")
 
     with contextlib.ExitStack() as stack:
         database_url = os.environ.get("WARDEN_DATABASE_URL")

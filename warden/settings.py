@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "warden.audit",
     "warden.packaging",
     "warden.tokens",
+    "warden.tuf",
     "warden.web",
 ]
 
@@ -276,3 +277,19 @@ LOGGING = {
 # yank or an upload visible at once; a CDN in front may want e.g. "public, max-age=60".
 WARDEN_SIMPLE_CACHE_CONTROL = env_str(
     "WARDEN_SIMPLE_CACHE_CONTROL", "public, max-age=0, must-revalidate")
+
+# TUF (PEP 458). On by default: `warden serve` initialises a repository with embedded keys
+# on first start unless one exists (docs/tuf-operators.md for the ceremony). The online key
+# is read by the signer process only.
+WARDEN_TUF = env_bool("WARDEN_TUF", True)
+WARDEN_TUF_ONLINE_KEY_FILE = Path(env_str("WARDEN_TUF_ONLINE_KEY_FILE", "") or
+                                  DATA_DIR / "tuf-online-key.pem")
+WARDEN_TUF_ONLINE_KEY_URI = env_str("WARDEN_TUF_ONLINE_KEY_URI")
+WARDEN_TUF_BIT_LENGTH = env_int("WARDEN_TUF_BIT_LENGTH", 14, minimum=1)
+if WARDEN_TUF_BIT_LENGTH > 32:
+    raise ConfigError("WARDEN_TUF_BIT_LENGTH must be at most 32.")
+WARDEN_TUF_TIMESTAMP_CACHE_CONTROL = env_str(
+    "WARDEN_TUF_TIMESTAMP_CACHE_CONTROL", "public, max-age=0, must-revalidate")
+# Tests only: publish (and sign) in the wake of each change's commit, inside the process
+# that made it, instead of waiting for the signer.
+WARDEN_TUF_SYNC = env_bool("WARDEN_TUF_SYNC", False)

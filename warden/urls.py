@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("warden.web.audit.urls")),
     path("", include("warden.web.urls")),
     path("", include("warden.packaging.urls")),
+    path("", include("warden.tuf.urls")),
 ]
 
 handler403 = "warden.web.errors.forbidden"

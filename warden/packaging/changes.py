@@ -2,10 +2,10 @@
 
 Every use case that changes a project (an upload, a yank, a deletion, a collaborator, the
 project itself) calls `project_changed` once, inside its own transaction. It journals the
-change (the new serial), records the audit event, queues the re-rendering of the simple
-pages and tells the extension point `warden.lib.signals.project_changed`, so that what
-follows a change (TUF's pending changes, screening's check runs) is added here, once, and no
-use case can forget it.
+change (the new serial), records the audit event, leaves a pending change for the
+publisher (which renders the pages and signs them as TUF targets) and tells the extension
+point `warden.lib.signals.project_changed`, so that what follows a change (screening's check
+runs) is added here, once, and no use case can forget it.
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 from warden.lib import signals
-from warden.lib.tasks import enqueue_on_commit
-from warden.packaging.models import IndexRenderRequest, JournalEntry, Project, SimplePage
-from warden.packaging.tasks import simple_index_render, simple_page_render
+from warden.packaging.models import JournalEntry, PendingChange, Project, SimplePage
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ def project_changed(*, project: Project, change: ProjectChange, origin: Origin) 
     Project.objects.filter(pk=project.pk).update(last_serial=entry.pk)
     record_event(tag=change.tag, origin=origin, user=change.user, project=project,
                  version=change.version, filename=change.filename, details=change.details)
-    _pages_queue(project=project, change=change, serial=entry.pk)
+    _pages_queue(project=project, change=change)
     signals.project_changed.send(sender=Project, project_id=project.pk,
                                  normalized_name=project.normalized_name, change=change,
                                  origin=origin)
@@ -71,10 +69,8 @@ def project_removed(*, project: Project, change: ProjectChange, origin: Origin) 
     SimplePage.objects.filter(key=project.normalized_name).delete()
 
 
-def _pages_queue(*, project: Project, change: ProjectChange, serial: int) -> None:
-    enqueue_on_commit(simple_page_render, normalized_name=project.normalized_name,
-                      serial=serial)
-    if change.index_changed:
-        IndexRenderRequest.objects.create()
-        enqueue_on_commit(simple_index_render, serial=serial)
-
+def _pages_queue(*, project: Project, change: ProjectChange) -> None:
+    # A row, not a task: the publisher (the TUF signer) drains these in batches, so a
+    # burst of changes to one project costs one render and one signature.
+    PendingChange.objects.create(normalized_name=project.normalized_name,
+                                 index_changed=change.index_changed)

@@ -156,12 +156,16 @@ class SimplePage(models.Model):
     serial = models.BigIntegerField()
 
 
-class IndexRenderRequest(models.Model):
-    """A change to the list of projects that the root index does not show yet. Written by
-    the change's transaction (an insert, so concurrent changes never wait on each other);
-    removed by the render that covered it. Journal serials are not usable for this: they
-    come from a sequence, so across projects they don't follow commit order."""
+class PendingChange(models.Model):
+    """A committed change whose pages (and TUF targets) are not published yet. Written by the
+    change's own transaction (an insert, so concurrent changes never wait on each other);
+    removed by the publisher's batch that covered it. `normalized_name` is the project's,
+    empty when only the list of projects changed; `index_changed` says the root index must
+    be published again. Journal serials cannot order this: they come from a sequence, so
+    across projects they don't follow commit order."""
 
+    normalized_name = models.CharField(max_length=100, blank=True, default="")
+    index_changed = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
 

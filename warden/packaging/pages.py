@@ -1,8 +1,9 @@
-"""Rendering simple pages once per change and publishing them as immutable objects.
+"""Rendering simple pages, once per change, as immutable objects.
 
 A read of the simple API is the hot path of an index: every `pip install` asks for one page
-per dependency. So pages are rendered here, when a project changes, and stored under the
-sha256 of their bytes; a read is one indexed lookup plus bytes from a cache or storage.
+per dependency. So pages are rendered here, when a project changes (by the publisher,
+`publisher.py`), and stored under the sha256 of their bytes; a read is one indexed lookup
+plus bytes from a cache or storage.
 """
 
 from __future__ import annotations
@@ -15,17 +16,8 @@ from html import escape
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
-from django.db.models import Max
 
-from warden.packaging.models import (
-    File,
-    IndexRenderRequest,
-    JournalEntry,
-    Project,
-    ProjectStatus,
-    SimplePage,
-)
+from warden.packaging.models import File, Project, ProjectStatus
 from warden.packaging.versions import version_key
 
 API_VERSION = "1.4"
@@ -54,18 +46,14 @@ def _status_html(project: Project) -> str:
     return lines
 
 
-def project_render(*, project: Project) -> tuple[bytes, bytes]:
-    """The project's page as (PEP 503 HTML, PEP 691 JSON) bytes."""
-    # PEP 792: a quarantined project offers no files to install.
-    files = [] if project.status == ProjectStatus.QUARANTINED else list(
-        File.objects.filter(release__project=project)
-        .select_related("release")
-        .order_by("release__created", "filename")
-    )
+def project_render(*, project: Project, files: list[File] | None = None) -> tuple[bytes, bytes]:
+    """The project's page as (PEP 503 HTML, PEP 691 JSON) bytes; `files` as
+    `project_files` returns them, when the caller has them already."""
+    if files is None:
+        files = project_files(project=project)
     versions = sorted({f.release.version for f in files} |
                       set(project.releases.values_list("version", flat=True)),
                       key=version_key)
-    files.sort(key=lambda f: (version_key(f.release.version), f.filename))
     anchors = []
     json_files = []
     for f in files:
@@ -136,7 +124,8 @@ def _json_bytes(payload: object) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _store(body: bytes) -> str:
+def page_store(body: bytes) -> str:
+    """Store a page body under its sha256 (once) and return the digest."""
     digest = hashlib.sha256(body).hexdigest()
     path = page_path(digest)
     if not default_storage.exists(path):
@@ -144,67 +133,17 @@ def _store(body: bytes) -> str:
     return digest
 
 
-def page_publish(*, key: str, html: bytes, json_body: bytes, serial: int) -> SimplePage:
-    """Store both bodies, then point the key at them, unless a render of a later serial got
-    there first (renders run as tasks, and two workers can finish out of order). Bodies are
-    written before the row, so a reader that sees the row always finds the bytes."""
-    html_sha256, json_sha256 = _store(html), _store(json_body)
-    with transaction.atomic():
-        page = SimplePage.objects.select_for_update().filter(key=key).first()
-        if page is None:
-            try:
-                with transaction.atomic():
-                    return SimplePage.objects.create(key=key, html_sha256=html_sha256,
-                                                     json_sha256=json_sha256, serial=serial)
-            except IntegrityError:  # another render created it meanwhile
-                page = SimplePage.objects.select_for_update().get(key=key)
-        if page.serial > serial:
-            return page
-        page.html_sha256, page.json_sha256, page.serial = html_sha256, json_sha256, serial
-        page.save(update_fields=["html_sha256", "json_sha256", "serial"])
-    return page
+def project_files(*, project: Project) -> list[File]:
+    """The files the project's page offers, in page order."""
+    # PEP 792: a quarantined project offers no files to install.
+    if project.status == ProjectStatus.QUARANTINED:
+        return []
+    files = list(File.objects.filter(release__project=project).select_related("release"))
+    files.sort(key=lambda f: (version_key(f.release.version), f.filename))
+    return files
 
 
-def simple_project_render(*, normalized_name: str) -> None:
-    """Publish the project's pages as they are now (no page if it no longer exists)."""
-    project = Project.objects.filter(normalized_name=normalized_name).first()
-    if project is None:
-        SimplePage.objects.filter(key=normalized_name).delete()
-        return
-    if SimplePage.objects.filter(key=normalized_name, serial__gte=project.last_serial).exists():
-        return  # a render of this change (or a later one) is already published
-    html, json_body = project_render(project=project)
-    page_publish(key=normalized_name, html=html, json_body=json_body,
-                 serial=project.last_serial)
-
-
-def simple_index_render() -> None:
-    """Publish the root index if a change to the list of projects is not shown yet. One
-    render covers every change committed before it began, so a burst of new projects costs
-    one render, not one each."""
-    with transaction.atomic():
-        # Renders of the index run one at a time (the row's lock), so each one's snapshot is
-        # newer than the page it replaces, whatever order the changes committed in.
-        SimplePage.objects.get_or_create(key=INDEX_KEY, defaults={
-            "html_sha256": "", "json_sha256": "", "serial": 0})
-        page = SimplePage.objects.select_for_update().get(key=INDEX_KEY)
-        # Requests first, then the projects: every request read here belongs to a committed
-        # change, which the project list read after it therefore includes.
-        covered = list(IndexRenderRequest.objects.values_list("pk", flat=True))
-        if not covered and page.html_sha256:
-            return
-        latest = JournalEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
-        pairs = Project.objects.exclude(status=ProjectStatus.QUARANTINED).values_list(
-            "name", "normalized_name")
-        html, json_body = index_render(projects=pairs)
-        page.html_sha256, page.json_sha256 = _store(html), _store(json_body)
-        page.serial = max(latest, page.serial)
-        page.save(update_fields=["html_sha256", "json_sha256", "serial"])
-        IndexRenderRequest.objects.filter(pk__in=covered).delete()
-
-
-def simple_index_ensure() -> None:
-    """The root index exists from the first start, before any project does."""
-    if not SimplePage.objects.filter(key=INDEX_KEY).exclude(html_sha256="").exists():
-        simple_index_render()
-
+def index_pairs() -> list[tuple[str, str]]:
+    """(name, normalized name) of every project the root index lists."""
+    return list(Project.objects.exclude(status=ProjectStatus.QUARANTINED).values_list(
+        "name", "normalized_name"))

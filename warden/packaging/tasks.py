@@ -5,20 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from warden.packaging import pages, storage
-
-
-@task()
-def simple_page_render(*, normalized_name: str, serial: int) -> None:
-    """Re-render a project's pages after change `serial` committed."""
-    pages.simple_project_render(normalized_name=normalized_name)
-
-
-@task()
-def simple_index_render(*, serial: int) -> None:
-    """Re-render the root index after change `serial` changed the list of projects (the
-    serial is for the worker's log; what the render covers is in IndexRenderRequest)."""
-    pages.simple_index_render()
+from warden.packaging import storage
 
 
 @task()

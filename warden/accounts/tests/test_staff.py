@@ -27,7 +27,6 @@ from warden.packaging.models import (
     SimplePage,
     UsedFilename,
 )
-from warden.packaging.pages import simple_project_render
 from warden.packaging.services import project_create, project_name_check
 from warden.packaging.staff import project_remove
 from warden.tokens.models import Token
@@ -68,7 +67,7 @@ def staff_client(staff: User) -> Client:
 
 
 @pytest.fixture
-def demo(alice: User) -> Project:
+def demo(alice: User, publish: Callable[[], None]) -> Project:
     project = project_create(name="demo", owner=alice, origin=by(alice))
     release = Release.objects.create(project=project, version="1.0", canonical_version="1",
                                      metadata_version="2.1")
@@ -76,7 +75,7 @@ def demo(alice: User) -> Project:
                         python_version="source", size=10, sha256="a" * 64,
                         blake2_256="b" * 64, md5="c" * 32, path="aa/demo-1.0.tar.gz")
     UsedFilename.objects.create(filename="demo-1.0.tar.gz")
-    simple_project_render(normalized_name=project.normalized_name)
+    publish()  # the project's creation left a pending change
     return project
 
 
@@ -149,7 +148,7 @@ def test_prohibiting_a_projects_name_blocks_it_and_its_look_alikes(staff_client:
 
 
 def test_removing_a_project_asks_first_then_removes_it_but_keeps_its_file_names(
-        staff_client: Client, demo: Project) -> None:
+        staff_client: Client, demo: Project, publish: Callable[[], None]) -> None:
     asked = action(staff_client, PROJECTS, "remove_projects", demo)
 
     assert asked.status_code == 200
@@ -163,7 +162,8 @@ def test_removing_a_project_asks_first_then_removes_it_but_keeps_its_file_names(
     assert not Role.objects.filter(project_id=demo.pk).exists()
     assert not File.objects.exists()
     assert UsedFilename.objects.filter(filename="demo-1.0.tar.gz").exists()
-    assert not SimplePage.objects.filter(key="demo").exists()
+    assert not SimplePage.objects.filter(key="demo").exists()  # at once, in the removal
+    publish()
     index = Client().get(reverse("simple-index")).content.decode()
     assert "demo" not in index
 

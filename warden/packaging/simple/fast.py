@@ -34,6 +34,10 @@ Headers = list[tuple[str, str]]
 HeadersFor = Callable[[Mapping[str, Any]], Sequence[tuple[str, str]] | None]
 
 _NORMALIZED = re.compile(r"/simple/([a-z0-9]+(?:-[a-z0-9]+)*)/")
+# A page by the name TUF clients fetch it (its target path, hash-prefixed).
+_BY_DIGEST = re.compile(r"/simple/(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?([0-9a-f]{64})\.index\.(html|json)")
+_DIGEST_TYPES = {"html": "text/html; charset=utf-8",
+                 "json": "application/vnd.pypi.simple.v1+json"}
 
 
 class BodyCache:
@@ -109,8 +113,36 @@ def page_response(*, key: str, chosen: tuple[Format, str], if_none_match: str | 
     return "200 OK", headers, b"" if head else body
 
 
+def digest_response(path: str, *, head: bool) -> tuple[str, Headers, bytes] | None:
+    """A page body by its sha256, immutable: what a TUF client downloads as the target
+    `simple/<name>/index.html` (or `.json`). Whatever it asked for, the client checks the
+    bytes against the signed hash, so serving any stored body by its digest is safe."""
+    match = _BY_DIGEST.fullmatch(path)
+    if match is None:
+        return None
+    try:
+        body = _cache.get(match.group(1))
+    except FileNotFoundError:
+        return None
+    headers: Headers = [
+        ("Content-Type", _DIGEST_TYPES[match.group(2)]),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", "public, max-age=31536000, immutable"),
+        ("ETag", f'"{match.group(1)[:48]}"'),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ]
+    return "200 OK", headers, b"" if head else body
+
+
 def _serve(environ: dict[str, Any], start_response: StartResponse) -> list[bytes] | None:
     path = environ.get("PATH_INFO", "")
+    if path.endswith((".index.html", ".index.json")) and not environ.get("QUERY_STRING"):
+        page = digest_response(path, head=environ.get("REQUEST_METHOD") == "HEAD")
+        if page is None:
+            return None
+        start_response(page[0], page[1])
+        return [page[2]] if page[2] else []
     if path == "/simple/":
         key = INDEX_KEY
     else:
@@ -138,7 +170,7 @@ def _serve(environ: dict[str, Any], start_response: StartResponse) -> list[bytes
     return [body] if body else []
 
 
-def _headers_add(headers: Headers, extra: Sequence[tuple[str, str]]) -> Headers:
+def headers_add(headers: Headers, extra: Sequence[tuple[str, str]]) -> Headers:
     # What middleware does with setdefault: a header the response set itself wins (a
     # simple page's own, stricter CSP), and of two defaults for one name the first wins.
     present = {name.lower() for name, _ in headers}
@@ -166,7 +198,7 @@ def simple_fast_path(app: WSGIApp, *, headers: HeadersFor) -> WSGIApp:
             return app(environ, start_response)
 
         def respond(status: str, response_headers: Headers, exc_info: Any = None) -> Any:
-            return start_response(status, _headers_add(response_headers, extra), exc_info)
+            return start_response(status, headers_add(response_headers, extra), exc_info)
 
         served: Iterable[bytes] | None
         if path.startswith("/simple/"):

@@ -25,6 +25,9 @@ from warden.packaging.models import ProjectStatus
 CHUNK = 256 * 1024
 _PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}/[A-Za-z0-9_][^/\x00]*")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# TUF clients fetch targets by hash-prefixed names (`<dir>/<sha256>.<name>`). A distribution
+# filename never starts with 64 hex digits and a dot (the project name is followed by `-`).
+_PREFIXED = re.compile(r"([0-9a-f]{64})\.(.+)")
 
 
 def _chunks(fh: IO[bytes], start: int, length: int) -> Iterator[bytes]:
@@ -94,13 +97,21 @@ def file_locate(path: str) -> tuple[str, int, dict[str, str]] | None:
     """(storage name, size, headers) for a download path, or None if there is no such
     file. The path must have the shape we write, which keeps requests inside `packages/`,
     and a committed File row must name it (and, for `.metadata`, record PEP 658 metadata):
-    bytes in storage alone are never served."""
+    bytes in storage alone are never served. A hash-prefixed name is served only when its
+    prefix is the sha256 of what it names."""
+    head, _, last = path.rpartition("/")
+    prefixed = _PREFIXED.fullmatch(last)
+    claimed = None
+    if prefixed is not None:
+        claimed, path = prefixed.group(1), f"{head}/{prefixed.group(2)}"
     metadata = path.endswith(".metadata")
     file_path = path.removesuffix(".metadata") if metadata else path
     if not _PATH.fullmatch(file_path):
         return None
     row = row_fetch(_FILE_SQL, [file_path, ProjectStatus.QUARANTINED.value])
     if row is None or (metadata and row[0] is None):
+        return None
+    if claimed is not None and claimed != (row[0] if metadata else file_path.split("/")[2]):
         return None
     name = f"packages/{path}"
     try:

@@ -17,8 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from warden.packaging.names import name_normalize
-from warden.packaging.pages import INDEX_KEY, simple_index_ensure
-from warden.packaging.simple.fast import page_response
+from warden.packaging.pages import INDEX_KEY
+from warden.packaging.simple.fast import digest_response, page_response
 from warden.packaging.simple.negotiate import Format, negotiate
 
 
@@ -52,11 +52,10 @@ def simple_index(request: HttpRequest) -> HttpResponse:
     if chosen is None:
         return _not_acceptable()
     response = _page(request, key=INDEX_KEY, chosen=chosen)
-    if response is None:
-        # The root page was never rendered (a database migrated by hand).
-        simple_index_ensure()
-        response = _page(request, key=INDEX_KEY, chosen=chosen)
-    return response or HttpResponse(status=503, headers={"Retry-After": "1"})
+    # None: the publisher (the signer) has not run yet on this database.
+    return response or HttpResponse(
+        "503 Service Unavailable: the index is being published; try again in a moment.\n",
+        status=503, headers={"Retry-After": "1"}, content_type="text/plain; charset=utf-8")
 
 
 @csrf_exempt  # read-only: without this a POST gets a CSRF 403 instead of 405
@@ -77,3 +76,13 @@ def simple_project(request: HttpRequest, name: str) -> HttpResponse:
         return response
     return HttpResponseNotFound(f"404 Not Found: no project named {name!r}.\n",
                                 content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt  # read-only: without this a POST gets a CSRF 403 instead of 405
+@require_safe
+def simple_page_by_digest(request: HttpRequest) -> HttpResponse:
+    page = digest_response(request.path, head=request.method == "HEAD")
+    if page is None:
+        return HttpResponseNotFound("404 Not Found\n", content_type="text/plain; charset=utf-8")
+    status, headers, body = page
+    return HttpResponse(body, status=int(status.split()[0]), headers=dict(headers))

@@ -1,9 +1,8 @@
-"""The root index is rendered by a task after the change commits, once per burst of new
-projects, and a render that finishes late never replaces a newer page."""
+"""The root index is published by the signer after the change commits, once per batch of
+new projects, and lists every project whose creation committed, whatever its serial."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -15,9 +14,9 @@ from django.db.models import Max
 from django.test import Client
 
 from warden.accounts.models import User
-from warden.packaging import pages
+from warden.packaging import pages, publisher
 from warden.packaging.models import JournalEntry, SimplePage
-from warden.packaging.pages import INDEX_KEY, page_path, page_publish, simple_index_ensure
+from warden.packaging.pages import INDEX_KEY, page_path
 from warden.packaging.services import project_create
 from warden.packaging.tests.conftest import MakeDist, Upload, acting
 
@@ -46,13 +45,13 @@ def index_renders(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, str]]
         rendered.append(listed)
         return original(projects=listed)
 
-    monkeypatch.setattr(pages, "index_render", index_render)
+    monkeypatch.setattr(publisher, "index_render", index_render)
     return rendered
 
 
-def test_creating_a_project_leaves_the_root_index_as_it_was_until_the_tasks_run(
+def test_creating_a_project_leaves_the_root_index_as_it_was_until_the_signer_runs(
         alice: User, run_tasks: Callable[[], None]) -> None:
-    simple_index_ensure()
+    run_tasks()
     before = index_state()
 
     project_create(name="fresh", owner=alice, origin=acting(alice))
@@ -63,10 +62,10 @@ def test_creating_a_project_leaves_the_root_index_as_it_was_until_the_tasks_run(
     assert index_projects() == ["fresh"]
 
 
-def test_an_upload_that_creates_a_project_leaves_the_root_index_to_a_task(
+def test_an_upload_that_creates_a_project_leaves_the_root_index_to_the_signer(
         client: Client, alice_token: str, make_wheel: MakeDist, upload: Upload,
         run_tasks: Callable[[], None]) -> None:
-    simple_index_ensure()
+    run_tasks()
     before = index_state()
 
     assert upload(client, alice_token, make_wheel("fresh", "1.0")).status_code == 200
@@ -107,34 +106,6 @@ def test_each_burst_of_new_projects_renders_the_root_index_once(
         ["one", "two"], ["four", "one", "three", "two"]]
 
 
-def test_a_stale_render_never_replaces_a_newer_page() -> None:
-    newer = page_publish(key="demo", html=b"<html>newer</html>", json_body=b'{"v":2}',
-                         serial=20)
-
-    kept = page_publish(key="demo", html=b"<html>older</html>", json_body=b'{"v":1}',
-                        serial=10)
-
-    page = SimplePage.objects.get(key="demo")
-    assert (page.serial, page.html_sha256, page.json_sha256) == (
-        20, hashlib.sha256(b"<html>newer</html>").hexdigest(),
-        hashlib.sha256(b'{"v":2}').hexdigest())
-    assert (kept.pk, kept.html_sha256) == (newer.pk, newer.html_sha256)
-
-
-def test_a_stale_render_of_the_root_index_never_replaces_a_newer_one(
-        alice: User, run_tasks: Callable[[], None]) -> None:
-    project_create(name="one", owner=alice, origin=acting(alice))
-    run_tasks()
-    shown = index_state()
-
-    # A render that read the list before "one" existed finishes only now.
-    html, json_body = pages.index_render(projects=[])
-    page_publish(key=INDEX_KEY, html=html, json_body=json_body, serial=shown[0] - 1)
-
-    assert index_state() == shown
-    assert index_projects() == ["one"]
-
-
 def test_a_project_whose_change_commits_after_a_newer_serial_is_still_listed(
         alice: User, run_tasks: Callable[[], None]) -> None:
     # On PostgreSQL journal serials come from a sequence: a creation can take serial 1,
@@ -148,15 +119,6 @@ def test_a_project_whose_change_commits_after_a_newer_serial_is_still_listed(
     run_tasks()
 
     assert sorted(index_projects()) == ["one", "two"]
-
-
-def test_a_newer_render_replaces_an_older_page() -> None:
-    page_publish(key="demo", html=b"old", json_body=b"{}", serial=1)
-
-    page_publish(key="demo", html=b"new", json_body=b"{}", serial=2)
-
-    page = SimplePage.objects.get(key="demo")
-    assert (page.serial, page.html_sha256) == (2, hashlib.sha256(b"new").hexdigest())
 
 
 @pytest.mark.django_db(transaction=True)

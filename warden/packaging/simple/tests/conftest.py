@@ -13,20 +13,19 @@ from django.core.files.storage import default_storage
 from packaging.utils import canonicalize_version
 
 from warden.accounts.models import User
-from warden.packaging.models import File, IndexRenderRequest, JournalEntry, Project, Release
+from warden.packaging.models import File, JournalEntry, PendingChange, Project, Release
 from warden.packaging.names import name_confusable_key, name_normalize
-from warden.packaging.pages import simple_index_render, simple_project_render
+from warden.tuf.signer import publish_all, publisher_for
 
 
 def pages_publish(project: Project) -> None:
     """What a change does to the pages, without the services that make changes: a new
-    serial, then the renders its tasks would run."""
+    serial and a pending change, then the signer's publish."""
     entry = JournalEntry.objects.create(name=project.name, action="test fixture")
     Project.objects.filter(pk=project.pk).update(last_serial=entry.pk)
     project.last_serial = entry.pk
-    simple_project_render(normalized_name=project.normalized_name)
-    IndexRenderRequest.objects.create()
-    simple_index_render()
+    PendingChange.objects.create(normalized_name=project.normalized_name, index_changed=True)
+    publish_all(publisher_for("tests", None))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`warden serve`: the embedded default in one command (web + task worker)."""
+"""`warden serve`: the embedded default in one command (web, task worker, signer)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from warden.audit.tasks import audit_ip_retention
-from warden.packaging.pages import simple_index_ensure
+from warden.tuf import repository as tuf_repository
 
 log = logging.getLogger("warden.serve")
 
@@ -29,7 +29,7 @@ def bind_parse(bind: str) -> tuple[str, int]:
 
 
 class Command(BaseCommand):
-    help = "Migrate the database, then run the web server and the task worker."
+    help = "Migrate the database, then run the web server, the task worker and the signer."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("WARDEN_BIND", "127.0.0.1:8000"))
@@ -41,15 +41,24 @@ class Command(BaseCommand):
                             help="request threads per web worker (more than 1: gthread workers)")
         parser.add_argument("--no-task-worker", action="store_true",
                             help="run only the web server (scale-out: run workers separately)")
+        parser.add_argument("--no-signer", action="store_true",
+                            help="run no signer (scale-out: run `warden signer` separately)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = bind_parse(options["bind"])
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        simple_index_ensure()
+        if settings.WARDEN_TUF and not options["no_signer"] and \
+                not tuf_repository.is_initialized():
+            # On by default: the embedded default signs with keys kept beside the data
+            # until the operator runs the ceremony (docs/tuf-operators.md).
+            call_command("tuf", "init", "--embedded", stdout=self.stdout)
         env = {**os.environ, "WARDEN_DATA_DIR": str(settings.DATA_DIR),
                "DJANGO_SETTINGS_MODULE": "warden.settings"}
+        # The web processes never need the online key: keep even its name away from them.
+        web_env = {k: v for k, v in env.items()
+                   if k not in ("WARDEN_TUF_ONLINE_KEY_FILE", "WARDEN_TUF_ONLINE_KEY_URI")}
         # gunicorn, not granian: granian drops the HTTP reason phrase, and twine shows
         # users only the reason phrase of a refused upload. Sync workers by default: their
         # tail latency on the simple API is a third of gthread's (docs/decisions.md).
@@ -61,10 +70,13 @@ class Command(BaseCommand):
                "--bind", address, "--timeout", "300", "--graceful-timeout", "10",
                "--log-level", "warning", "--no-control-socket", "warden.wsgi:application"]
         children: list[tuple[str, subprocess.Popen[bytes]]] = [
-            ("web server", subprocess.Popen(web, env=env))]  # noqa: S603
+            ("web server", subprocess.Popen(web, env=web_env))]  # noqa: S603
         if not options["no_task_worker"]:
             worker = [sys.executable, "-m", "warden.cli", "db_worker", "--interval", "1"]
-            children.append(("task worker", subprocess.Popen(worker, env=env)))  # noqa: S603
+            children.append(("task worker", subprocess.Popen(worker, env=web_env)))  # noqa: S603
+        if not options["no_signer"]:
+            signer = [sys.executable, "-m", "warden.cli", "signer"]
+            children.append(("signer", subprocess.Popen(signer, env=env)))  # noqa: S603
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(f"Warden is listening on http://{shown}:{port}/ "
                           f"(data in {settings.DATA_DIR})", ending="\n")

@@ -1,0 +1,117 @@
+"""The publisher's half that belongs to packaging: turning pending changes into pages.
+
+One process publishes (the TUF signer, `warden.tuf.signer`, elected by a database lease), in
+batches: `batch_prepare` reads the pending changes, renders each touched page once and
+stores the bodies (immutable, content-addressed), outside any transaction; the signer signs
+what the batch offers; then, in one short transaction, `batch_commit` points the pages at
+their new bodies and removes the pending changes the batch covered. So what
+`/simple/<name>/` serves changes in the same commit as the signed metadata that names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from warden.packaging.models import JournalEntry, PendingChange, Project, SimplePage
+from warden.packaging.pages import (
+    INDEX_KEY,
+    index_pairs,
+    index_render,
+    page_store,
+    project_files,
+    project_render,
+)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file a page offers, as the page links it: `packages/<path>`, and beside it
+    `packages/<path>.metadata` when `metadata_sha256` is set (PEP 658)."""
+
+    path: str
+    sha256: str
+    size: int
+    metadata_sha256: str | None
+
+
+@dataclass(frozen=True)
+class PageSet:
+    """A page's two representations as rendered, and the files they offer."""
+
+    key: str
+    html: bytes
+    json: bytes
+    html_sha256: str
+    json_sha256: str
+    serial: int
+    files: tuple[FileRef, ...]
+
+
+@dataclass(frozen=True)
+class Batch:
+    pending: tuple[int, ...]
+    # Keyed by page key (a normalized name, or INDEX_KEY): None for a project gone.
+    pages: dict[str, PageSet | None]
+
+
+def _pageset(key: str, html: bytes, json_body: bytes, serial: int,
+             files: tuple[FileRef, ...]) -> PageSet:
+    return PageSet(key=key, html=html, json=json_body, html_sha256=page_store(html),
+                   json_sha256=page_store(json_body), serial=serial, files=files)
+
+
+def _project_pages(project: Project) -> PageSet:
+    files = project_files(project=project)
+    html, json_body = project_render(project=project, files=files)
+    refs = tuple(FileRef(path=f.path, sha256=f.sha256, size=f.size,
+                         metadata_sha256=f.metadata_sha256) for f in files)
+    return _pageset(project.normalized_name, html, json_body, project.last_serial, refs)
+
+
+def _index_pages() -> PageSet:
+    # The serial first: every change it counts committed before the list read after it.
+    serial = JournalEntry.objects.aggregate(latest=Max("pk"))["latest"] or 0
+    html, json_body = index_render(projects=index_pairs())
+    return _pageset(INDEX_KEY, html, json_body, serial, ())
+
+
+def batch_prepare(*, limit: int = 1000, keys: frozenset[str] = frozenset()) -> Batch | None:
+    """Render what the oldest `limit` pending changes (and `keys`, pages the caller wants
+    published again) touched; None when there is nothing to do. The root index is included
+    when a change asked for it or it was never published."""
+    rows = list(PendingChange.objects.order_by("pk").values_list(
+        "pk", "normalized_name", "index_changed")[:limit])
+    touched = {name for _, name, _ in rows if name} | set(keys)
+    index = any(changed for _, _, changed in rows) or INDEX_KEY in touched or \
+        not SimplePage.objects.filter(key=INDEX_KEY).exclude(html_sha256="").exists()
+    touched.discard(INDEX_KEY)
+    if not rows and not touched and not index:
+        return None
+    pages: dict[str, PageSet | None] = {}
+    for name in sorted(touched):
+        project = Project.objects.filter(normalized_name=name).first()
+        pages[name] = None if project is None else _project_pages(project)
+    if index:
+        pages[INDEX_KEY] = _index_pages()
+    return Batch(pending=tuple(pk for pk, _, _ in rows), pages=pages)
+
+
+def batch_commit(batch: Batch) -> None:
+    """Point the pages at the batch's bodies and drop the pending changes it covered. Call
+    inside the publisher's commit transaction."""
+    names = [key for key in batch.pages if key != INDEX_KEY]
+    live = set(Project.objects.filter(normalized_name__in=names)
+               .values_list("normalized_name", flat=True))
+    for key, page in batch.pages.items():
+        if page is None or (key != INDEX_KEY and key not in live):
+            # Gone, or deleted since the render: its deletion's own pending change
+            # follows in the next batch.
+            SimplePage.objects.filter(key=key).delete()
+            continue
+        SimplePage.objects.update_or_create(key=key, defaults={
+            "html_sha256": page.html_sha256, "json_sha256": page.json_sha256,
+            "serial": page.serial})
+    PendingChange.objects.filter(pk__in=batch.pending).delete()
+

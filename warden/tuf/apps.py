@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TufConfig(AppConfig):
+    name = "warden.tuf"
+    label = "tuf"
