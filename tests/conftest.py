@@ -145,10 +145,13 @@ def _own_postgres_database(url: str) -> Iterator[str]:
 _server_log: Path | None = None
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real server: `warden serve` in a subprocess, with alice and mallory registered."""
-    global _server_log
+@contextlib.contextmanager
+def server_running(tmp_path_factory: pytest.TempPathFactory, *serve_args: str,
+                   prepare: Callable[[Server], object] | None = None,
+                   ) -> Iterator[tuple[Server, subprocess.Popen[bytes]]]:
+    """`warden serve SERVE_ARGS` in a subprocess, on its own data (and, on PostgreSQL, its
+    own database), with alice and mallory registered; stopped afterwards. `prepare` runs
+    just before the server starts (what an operator does before the first start)."""
     data_dir = tmp_path_factory.mktemp("warden-e2e-data")
     log = tmp_path_factory.mktemp("warden-e2e-log") / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDEN_")}
@@ -171,10 +174,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
         for username in ("alice", "mallory"):
             totp_enable(srv, username)
+        if prepare is not None:
+            prepare(srv)
 
         with log.open("wb") as log_file:
             process = subprocess.Popen(
-                [str(BIN / "warden"), "serve", "--bind", f"127.0.0.1:{port}"],
+                [str(BIN / "warden"), "serve", "--bind", f"127.0.0.1:{port}", *serve_args],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
@@ -183,7 +188,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             )
         stack.callback(_stop, process)
         _wait_until_ready(url, process, log)
-        _server_log = log
+        yield srv, process
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real server: `warden serve` in a subprocess, with alice and mallory registered."""
+    global _server_log
+    with server_running(tmp_path_factory) as (srv, _):
+        _server_log = srv.log
         try:
             yield srv
         finally:
