@@ -228,7 +228,12 @@ class Publisher:
             contents[t.bin][path] = t  # a path's bin is its hash's: it never moves
         expires = repo.expiry(now, repo.ONLINE_LIFETIME)
         signed_bins: dict[int, int] = {}
-        for number in sorted(touched):
+        for index, number in enumerate(sorted(touched)):
+            if index % 1000 == 0:
+                # Files are written under the next versions' names before the commit. A
+                # signer that lost its lease must stop before writing, or it could replace
+                # a file its successor has already made current.
+                self._lease_hold(now)
             version = self.bins.get(number, (0, _EPOCH))[0] + 1
             md = Metadata(Targets(version=version, expires=expires, targets={
                 path: TargetFile(length=t.size, hashes={"sha256": t.sha256}, path=path)

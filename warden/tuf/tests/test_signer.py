@@ -334,3 +334,45 @@ def test_a_quarantined_project_offers_no_targets(published: list[File], new_clie
     updater = new_client()
     assert all(updater.get_targetinfo(f"packages/{f.path}") is None for f in published)
     assert json.loads(fetch(updater, "simple/demo/index.json"))["files"] == []
+
+
+def test_sync_mode_publishes_in_the_wake_of_the_upload(
+        tuf_repository: Path, settings: object, client: Client, alice_token: str,
+        make_wheel: MakeDist, upload: Upload, new_client: NewClient,
+        django_capture_on_commit_callbacks: Callable[..., object]) -> None:
+    settings.WARDEN_TUF_SYNC = True  # type: ignore[attr-defined]
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[attr-defined]
+        assert upload(client, alice_token, make_wheel("demo", "1.0")).status_code == 200
+
+    assert new_client().get_targetinfo("simple/demo/index.json") is not None
+    assert not PendingChange.objects.exists()
+
+
+def test_the_online_key_is_never_in_the_database_or_the_log(
+        tuf_repository: Path, client: Client, alice_token: str, make_wheel: MakeDist,
+        upload: Upload, sign: Callable[[], int], caplog: pytest.LogCaptureFixture) -> None:
+    import io
+    import logging
+
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        load_pem_private_key,
+    )
+    from django.core.management import call_command
+
+    caplog.set_level(logging.DEBUG)
+    assert upload(client, alice_token, make_wheel("demo", "1.0")).status_code == 200
+    sign()
+    pem = (tuf_repository / "online.pem").read_bytes()
+    raw = load_pem_private_key(pem, None).private_bytes(Encoding.Raw, PrivateFormat.Raw,
+                                                        NoEncryption())
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    secrets = [raw.hex(), pem.decode().splitlines()[1]]
+
+    for secret in secrets:
+        assert secret not in dump.getvalue()
+        assert secret not in caplog.text

@@ -148,8 +148,10 @@ class Command(BaseCommand):
             warn = ""
             if name in repo.OFFLINE_ROLES and left < repo.OFFLINE_WARNING:
                 warn = "  WARNING: expires soon: run `warden tuf refresh`"
+            span = f"{left.days} days" if left.days >= 2 else \
+                f"{int(left.total_seconds() // 3600)} hours"
             self._say(f"{name:<10} version {row.version:<6} expires {row.expires:%Y-%m-%d %H:%M}"
-                      f" UTC ({left.days} days){warn}")
+                      f" UTC ({span}){warn}")
         bins = Role.objects.filter(name__startswith=repo.BIN_PREFIX + "-")
         self._say(f"bins       {bins.count()} signed")
         state = State.objects.filter(pk=1).first()
