@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -27,13 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from securesystemslib.signer import Signer
 from tuf.api.metadata import (
-    Metadata,
-    MetaFile,
-    Snapshot,
     SuccinctRoles,
-    TargetFile,
-    Targets,
-    Timestamp,
 )
 
 from warden.packaging.publisher import Batch, PageSet, batch_commit, batch_prepare
@@ -50,7 +46,9 @@ LEASE_RENEW = timedelta(seconds=5)
 # Bins refreshed per cycle when only their expiry is due, so a refresh of many bins does
 # not hold back the changes queued behind it.
 REFRESH_CHUNK = 1024
+_WRITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tuf-write")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
 class LeaseLost(Exception):
@@ -138,7 +136,7 @@ def targets_diff(batch: Batch, roles: SuccinctRoles) -> Diff:
     return diff
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+def _chunks(items: list[T], size: int = 500) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -151,6 +149,9 @@ class Publisher:
         self.holder = holder
         self.online = online
         self.bins: dict[int, tuple[int, datetime]] = {}
+        self.names: list[str] = []
+        self.signed_under: tuple[int, int, int] | None = None
+        self.stamps_expire = self.earliest = _EPOCH
         self.loaded = False
         self.renewed = _EPOCH
 
@@ -158,12 +159,19 @@ class Publisher:
         self.bins = {}
         if self.online is not None:
             roles = self.online.bins
-            names = {repo.bin_name(roles, n): n for n in range(roles.number_of_bins)}
+            self.names = [repo.bin_name(roles, n) for n in range(roles.number_of_bins)]
+            numbers = {name: n for n, name in enumerate(self.names)}
             for name, version, expires in Role.objects.filter(
                     name__startswith=roles.name_prefix + "-").values_list(
                     "name", "version", "expires"):
-                if name in names:
-                    self.bins[names[name]] = (version, expires)
+                if name in numbers:
+                    self.bins[numbers[name]] = (version, expires)
+            state = State.objects.filter(pk=1).values_list("offline", flat=True).first()
+            self.signed_under = _offline_versions_parse(state)
+            self.stamps_expire = min(Role.objects.filter(
+                name__in=[repo.SNAPSHOT, repo.TIMESTAMP]).values_list("expires", flat=True),
+                default=_EPOCH)
+            self.earliest = min((exp for _, exp in self.bins.values()), default=_EPOCH)
         self.loaded = True
 
     def cycle(self, *, now: datetime | None = None, limit: int = 1000) -> int:
@@ -196,79 +204,83 @@ class Publisher:
         self.renewed = now
 
     def _refresh_due(self, now: datetime) -> tuple[list[int], bool]:
+        """The bins to sign again because they expire soon (every bin, the first time or
+        after new offline metadata), and whether snapshot and timestamp must be."""
         assert self.online is not None
         roles = self.online.bins
-        missing = [n for n in range(roles.number_of_bins) if n not in self.bins]
-        state = State.objects.filter(pk=1).values_list("offline", flat=True).first()
-        if missing or state != _offline_key(self.online.offline):
+        if len(self.bins) < roles.number_of_bins or self.signed_under != self.online.offline:
             # First signing, or new offline metadata (perhaps a new online key): every
             # bin at once, so that no snapshot mixes bins of two keys.
             return list(range(roles.number_of_bins)), True
         horizon = now + repo.ONLINE_REFRESH
+        if self.earliest > horizon:  # the common, idle case: nothing to look through
+            return [], self.stamps_expire <= horizon
         due = sorted((n for n, (_, exp) in self.bins.items() if exp <= horizon),
                      key=lambda n: self.bins[n][1])[:REFRESH_CHUNK]
-        stamps = Role.objects.filter(name__in=[repo.SNAPSHOT, repo.TIMESTAMP],
-                                     expires__gt=horizon).count()
-        return due, stamps < 2
+        return due, True
+
+    def _bin_file(self, number: int, version: int, expires: datetime,
+                  targets: dict[str, Target]) -> tuple[str, int, bytes]:
+        assert self.online is not None
+        signed = repo.online_signed("targets", version, expires, targets={
+            path: {"length": t.size, "hashes": {"sha256": t.sha256}}
+            for path, t in targets.items()})
+        return (repo.bin_name(self.online.bins, number), version,
+                repo.envelope_sign(signed, self.online.signer))
 
     def _signed_cycle(self, batch: Batch | None, now: datetime) -> int:
         assert self.online is not None
         roles = self.online.bins
         diff = targets_diff(batch, roles) if batch else Diff()
         refresh, stamps_due = self._refresh_due(now)
-        touched = diff.bins() | set(refresh)
+        touched = sorted(diff.bins() | set(refresh))
         if batch is None and not touched and not stamps_due:
             return 0
         contents: dict[int, dict[str, Target]] = defaultdict(dict)
-        for t in Target.objects.filter(bin__in=list(touched)).iterator():
-            contents[t.bin][t.path] = t
+        for chunk in _chunks(touched):
+            for t in Target.objects.filter(bin__in=chunk).iterator():
+                contents[t.bin][t.path] = t
         for path, number in diff.removes.items():
             contents[number].pop(path, None)
         for path, t in diff.upserts.items():
             contents[t.bin][path] = t  # a path's bin is its hash's: it never moves
         expires = repo.expiry(now, repo.ONLINE_LIFETIME)
-        signed_bins: dict[int, int] = {}
-        for index, number in enumerate(sorted(touched)):
-            if index % 1000 == 0:
-                # Files are written under the next versions' names before the commit. A
-                # signer that lost its lease must stop before writing, or it could replace
-                # a file its successor has already made current.
-                self._lease_hold(now)
-            version = self.bins.get(number, (0, _EPOCH))[0] + 1
-            md = Metadata(Targets(version=version, expires=expires, targets={
-                path: TargetFile(length=t.size, hashes={"sha256": t.sha256}, path=path)
-                for path, t in sorted(contents[number].items())}))
-            md.sign(self.online.signer)
-            repo.metadata_write(repo.bin_name(roles, number), version, repo.metadata_bytes(md))
-            signed_bins[number] = version
+        signed_bins = {n: self.bins.get(n, (0, _EPOCH))[0] + 1 for n in touched}
+        # Files are written under the next versions' names before the commit. A signer
+        # that lost its lease must stop before writing, or it could replace a file its
+        # successor has already made current.
+        self._lease_hold(now)
+        for chunk in _chunks(touched, 1000):
+            files = [self._bin_file(n, signed_bins[n], expires, contents[n]) for n in chunk]
+            # Writes wait on the disk (fsync) or the object store, not on Python.
+            list(_WRITERS.map(lambda f: repo.metadata_write(*f), files))
+            self._lease_hold(now)
         versions = dict(Role.objects.filter(
             name__in=[repo.TARGETS, repo.BINS, repo.SNAPSHOT, repo.TIMESTAMP])
             .values_list("name", "version"))
         all_bins = {n: v for n, (v, _) in self.bins.items()} | signed_bins
-        meta = {f"{repo.TARGETS}.json": MetaFile(version=versions[repo.TARGETS]),
-                f"{repo.BINS}.json": MetaFile(version=versions[repo.BINS])}
-        meta |= {f"{repo.bin_name(roles, n)}.json": MetaFile(version=v)
-                 for n, v in sorted(all_bins.items())}
+        meta = {f"{repo.TARGETS}.json": {"version": versions[repo.TARGETS]},
+                f"{repo.BINS}.json": {"version": versions[repo.BINS]}}
+        meta |= {f"{name}.json": {"version": all_bins[n]}
+                 for n, name in enumerate(self.names) if n in all_bins}
         snapshot_version = versions.get(repo.SNAPSHOT, 0) + 1
-        snapshot = Metadata(Snapshot(version=snapshot_version, expires=expires, meta=meta))
-        snapshot.sign(self.online.signer)
-        repo.metadata_write(repo.SNAPSHOT, snapshot_version, repo.metadata_bytes(snapshot))
+        repo.metadata_write(repo.SNAPSHOT, snapshot_version, repo.envelope_sign(
+            repo.online_signed("snapshot", snapshot_version, expires, meta=meta),
+            self.online.signer))
         timestamp_version = versions.get(repo.TIMESTAMP, 0) + 1
-        timestamp = Metadata(Timestamp(version=timestamp_version, expires=expires,
-                                       snapshot_meta=MetaFile(version=snapshot_version)))
-        timestamp.sign(self.online.signer)
+        timestamp = repo.envelope_sign(repo.online_signed(
+            "timestamp", timestamp_version, expires,
+            meta={"snapshot.json": {"version": snapshot_version}}), self.online.signer)
         self._commit(batch=batch, diff=diff, now=now, expires=expires,
                      signed_bins=signed_bins, snapshot_version=snapshot_version,
-                     timestamp_version=timestamp_version,
-                     timestamp=repo.metadata_bytes(timestamp))
+                     timestamp_version=timestamp_version, timestamp=timestamp)
         return len(batch.pending) if batch else 0
 
     def _commit(self, *, batch: Batch | None, diff: Diff, now: datetime, expires: datetime,
                 signed_bins: dict[int, int], snapshot_version: int, timestamp_version: int,
                 timestamp: bytes) -> None:
         assert self.online is not None
-        roles = self.online.bins
-        superseded = [repo.metadata_name(repo.bin_name(roles, n), self.bins[n][0])
+        superseded = [repo.metadata_name(self.names[n], self.bins[n][0])
                       for n in signed_bins if n in self.bins]
         if snapshot_version > 1:
             superseded.append(repo.metadata_name(repo.SNAPSHOT, snapshot_version - 1))
@@ -279,11 +291,10 @@ class Publisher:
             for paths in _chunks([*diff.removes, *diff.upserts]):
                 Target.objects.filter(path__in=paths).delete()
             Target.objects.bulk_create(diff.upserts.values(), batch_size=500)
-            names = [repo.bin_name(roles, n) for n in signed_bins]
-            for chunk in _chunks(names):
+            for chunk in _chunks([self.names[n] for n in signed_bins]):
                 Role.objects.filter(name__in=chunk).delete()
             Role.objects.bulk_create(
-                [Role(name=repo.bin_name(roles, n), version=v, expires=expires)
+                [Role(name=self.names[n], version=v, expires=expires)
                  for n, v in signed_bins.items()], batch_size=500)
             for name, version in ((repo.SNAPSHOT, snapshot_version),
                                   (repo.TIMESTAMP, timestamp_version)):
@@ -296,10 +307,18 @@ class Publisher:
                                          batch_size=500)
         for number, version in signed_bins.items():
             self.bins[number] = (version, expires)
+        self.signed_under = self.online.offline
+        self.stamps_expire = expires
+        self.earliest = min(exp for _, exp in self.bins.values())
 
 
 def _offline_key(versions: tuple[int, int, int]) -> str:
     return ".".join(str(v) for v in versions)
+
+
+def _offline_versions_parse(key: str | None) -> tuple[int, int, int] | None:
+    parts = (key or "").split(".")
+    return (int(parts[0]), int(parts[1]), int(parts[2])) if len(parts) == 3 else None
 
 
 def obsolete_collect(*, now: datetime | None = None) -> int:

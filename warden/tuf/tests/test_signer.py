@@ -376,3 +376,22 @@ def test_the_online_key_is_never_in_the_database_or_the_log(
     for secret in secrets:
         assert secret not in dump.getvalue()
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("name", ["plain.whl", 'quote"and\\backslash', "caf\u00e9", "tab\there"])
+def test_a_signature_verifies_with_the_reference_canonical_encoding(
+        tuf_repository: Path, name: str) -> None:
+    """The fast encoder signs exactly the bytes python-tuf's verifier re-encodes, also for
+    strings that need escaping (where it hands over to the reference encoder)."""
+    from securesystemslib.signer import CryptoSigner
+    from tuf.api.metadata import Targets
+
+    signer = CryptoSigner.generate_ed25519()
+    expires = datetime(2030, 1, 1, tzinfo=UTC)
+    data = repo.envelope_sign(repo.online_signed("targets", 3, expires, targets={
+        name: {"length": 1, "hashes": {"sha256": "ab" * 32}}}), signer)
+
+    md = Metadata[Targets].from_bytes(data)
+    signer.public_key.verify_signature(md.signatures[signer.public_key.keyid],
+                                       md.signed_bytes)
+    assert name in md.signed.targets
