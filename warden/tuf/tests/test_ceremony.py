@@ -242,3 +242,29 @@ def test_the_embedded_publisher_signs_nothing_when_tuf_is_off(
     assert isinstance(publisher, Publisher) and publisher.online is None
     assert client.get("/simple/demo/").status_code == 200
     assert client.get("/tuf/timestamp.json").status_code == 404
+
+
+def test_keys_named_by_signer_uris_sign_drafts_and_the_online_roles(
+        holders: dict[str, Path], drafts: Path, settings: object, client: Client,
+        alice_token: str, make_wheel: MakeDist, upload: Upload, tmp_path: Path) -> None:
+    """What an HSM or a KMS holds is named by a securesystemslib URI; `file2:` is the
+    scheme for a plain key file, the one that runs here without a device."""
+    plain = tmp_path / "plain-root.pem"
+    tuf("keygen", plain, "--no-passphrase")
+    init_drafts(holders, drafts)
+    tuf("sign", drafts, "--key-uri", f"file2:{plain}", "--public", f"{plain}.pub.json",
+        "--role", "root")
+    with pytest.raises(CommandError, match="root: not signed by enough"):
+        tuf("import", drafts)  # signed, but by a key root does not list
+
+    sign(drafts, holders["root1"], "root")
+    sign(drafts, holders["root2"], "root")
+    sign(drafts, holders["targets"], "targets")
+    sign(drafts, holders["bins"], "bins")
+    tuf("import", drafts)
+    settings.WARDEN_TUF_ONLINE_KEY_FILE = None  # type: ignore[attr-defined]
+    settings.WARDEN_TUF_ONLINE_KEY_URI = f"file2:{holders['online']}"  # type: ignore[attr-defined]
+    assert upload(client, alice_token, make_wheel("demo", "1.0")).status_code == 200
+    publish_all(publisher_for("tests", None))
+
+    assert tuf_client(tmp_path).get_targetinfo("simple/demo/index.html") is not None

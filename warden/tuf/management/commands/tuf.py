@@ -17,11 +17,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from securesystemslib.signer import Signer
 from tuf.api.metadata import Metadata
 
 from warden.packaging.models import PendingChange
 from warden.tuf import repository as repo
-from warden.tuf.keys import KeyError_, key_generate, public_read, signer_from_file
+from warden.tuf.keys import KeyError_, key_generate, public_read, signer_for, signer_from_file
 from warden.tuf.models import Role, State
 from warden.tuf.offline import (
     DraftError,
@@ -105,7 +106,11 @@ class Command(BaseCommand):
         init.add_argument("--bit-length", type=int, default=settings.WARDEN_TUF_BIT_LENGTH)
         sign = sub.add_parser("sign", help="add your signature to drafts (offline machine)")
         sign.add_argument("drafts", type=Path)
-        sign.add_argument("--key", type=Path, required=True)
+        key = sign.add_mutually_exclusive_group(required=True)
+        key.add_argument("--key", type=Path, help="your encrypted key file")
+        key.add_argument("--key-uri", help="a securesystemslib signer URI (hsm:, awskms:, "
+                         "gcpkms:, azurekms:, ...); give --public too")
+        sign.add_argument("--public", type=Path, help="the public key file for --key-uri")
         sign.add_argument("--passphrase-env", metavar="VAR")
         sign.add_argument("--role", action="append", choices=repo.OFFLINE_ROLES,
                           help="sign only these drafts (default: all in the directory)")
@@ -202,8 +207,15 @@ class Command(BaseCommand):
 
     def do_sign(self, options: dict[str, Any]) -> None:
         drafts = drafts_read(options["drafts"])
-        passphrase = _passphrase(options["passphrase_env"], prompt="Passphrase: ")
-        signer = signer_from_file(options["key"], passphrase=passphrase)
+        signer: Signer
+        if options["key_uri"]:
+            if options["public"] is None:
+                raise CommandError("--key-uri needs --public (the key's .pub.json file)")
+            signer = signer_for(public_read(options["public"]), key_file=None,
+                                key_uri=options["key_uri"])
+        else:
+            passphrase = _passphrase(options["passphrase_env"], prompt="Passphrase: ")
+            signer = signer_from_file(options["key"], passphrase=passphrase)
         chosen = options["role"] or list(drafts)
         for role in chosen:
             if role not in drafts:

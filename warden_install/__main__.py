@@ -1,0 +1,3 @@
+from warden_install.cli import main
+
+raise SystemExit(main())
