@@ -395,3 +395,17 @@ def test_a_signature_verifies_with_the_reference_canonical_encoding(
     signer.public_key.verify_signature(md.signatures[signer.public_key.keyid],
                                        md.signed_bytes)
     assert name in md.signed.targets
+
+
+def test_a_hash_prefixed_name_is_served_only_under_its_own_hash(published: list[File],
+                                                                 client: Client) -> None:
+    wheel = next(f for f in published if f.filename.endswith(".whl"))
+    head, _, name = wheel.path.rpartition("/")
+    other = "0" * 64
+
+    assert client.get(f"/packages/{head}/{wheel.sha256}.{name}").status_code == 200
+    assert client.get(f"/packages/{head}/{other}.{name}").status_code == 404
+    assert client.get(f"/packages/{head}/{wheel.metadata_sha256}.{name}.metadata"
+                      ).status_code == 200
+    assert client.get(f"/packages/{head}/{wheel.sha256}.{name}.metadata").status_code == 404
+    assert client.get(f"/simple/demo/{other}.index.html").status_code == 404

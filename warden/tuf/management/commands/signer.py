@@ -30,6 +30,7 @@ from warden.tuf.signer import (
 
 log = logging.getLogger("warden.tuf.signer")
 COLLECT_EVERY = 300.0
+KEY_RETRY = 10
 
 
 class Command(BaseCommand):
@@ -69,7 +70,15 @@ class Command(BaseCommand):
                     time.sleep(1)
                     continue
                 except KeyError_ as exc:
-                    raise CommandError(f"the online key: {exc}") from exc
+                    # Publishing pauses (uploads are still accepted and queued) until the
+                    # operator puts the trusted key in place, e.g. after a rotation's import.
+                    if options["once"]:
+                        raise CommandError(f"the online key: {exc}") from exc
+                    log.error("cannot sign: the online key: %s; retrying in %d s", exc,
+                              KEY_RETRY)
+                    publisher = None
+                    time.sleep(KEY_RETRY)
+                    continue
                 except DatabaseError as exc:
                     # A busy SQLite file or a restarted PostgreSQL: nothing was committed,
                     # so the next cycle does the same work again.
