@@ -286,8 +286,9 @@ WARDEN_TUF_ONLINE_KEY_FILE = Path(env_str("WARDEN_TUF_ONLINE_KEY_FILE", "") or
                                   DATA_DIR / "tuf-online-key.pem")
 WARDEN_TUF_ONLINE_KEY_URI = env_str("WARDEN_TUF_ONLINE_KEY_URI")
 WARDEN_TUF_BIT_LENGTH = env_int("WARDEN_TUF_BIT_LENGTH", 14, minimum=1)
-if WARDEN_TUF_BIT_LENGTH > 32:
-    raise ConfigError("WARDEN_TUF_BIT_LENGTH must be at most 32.")
+if WARDEN_TUF_BIT_LENGTH > 16:
+    # 65,536 bins already make a 9 MB snapshot that every publish writes again.
+    raise ConfigError("WARDEN_TUF_BIT_LENGTH must be at most 16.")
 WARDEN_TUF_TIMESTAMP_CACHE_CONTROL = env_str(
     "WARDEN_TUF_TIMESTAMP_CACHE_CONTROL", "public, max-age=0, must-revalidate")
 # Tests only: publish (and sign) in the wake of each change's commit, inside the process

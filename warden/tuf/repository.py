@@ -11,6 +11,7 @@ URL paths relative to the index root, as the simple pages link them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,6 +87,16 @@ def envelope_sign(signed: dict[str, Any], signer: Signer) -> bytes:
     signature = signer.sign(payload)
     return json.dumps({"signatures": [signature.to_dict()], "signed": signed},
                       separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def meta_of(version: int, data: bytes) -> dict[str, Any]:
+    """A snapshot or timestamp entry pinning a metadata file by version, length and hash."""
+    return {"version": version, "length": len(data),
+            "hashes": {"sha256": hashlib.sha256(data).hexdigest()}}
+
+
+def meta_pinned(role: str, version: int) -> dict[str, Any]:
+    return meta_of(version, metadata_read(role, version))
 
 
 def metadata_write(role: str, version: int, data: bytes) -> str:

@@ -143,8 +143,11 @@ def metadata(request: HttpRequest, name: str) -> HttpResponse:
                                if_none_match=request.headers.get("If-None-Match"),
                                head=request.method == "HEAD")
     if answer is None:
+        # Never cached: the next root or role version is a 404 until the signer publishes
+        # it, and a cached 404 would hide it from clients.
         return HttpResponseNotFound("404 Not Found: no such TUF metadata.\n",
-                                    content_type="text/plain; charset=utf-8")
+                                    content_type="text/plain; charset=utf-8",
+                                    headers={"Cache-Control": "no-store"})
     status, headers, body = answer
     response = HttpResponse(body, status=int(status.split()[0]))
     for key, value in headers:

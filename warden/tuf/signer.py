@@ -259,18 +259,24 @@ class Publisher:
             name__in=[repo.TARGETS, repo.BINS, repo.SNAPSHOT, repo.TIMESTAMP])
             .values_list("name", "version"))
         all_bins = {n: v for n, (v, _) in self.bins.items()} | signed_bins
-        meta = {f"{repo.TARGETS}.json": {"version": versions[repo.TARGETS]},
-                f"{repo.BINS}.json": {"version": versions[repo.BINS]}}
+        # The offline roles by hash too: a thief of the targets or bins key alone must not
+        # be able to hand new clients other metadata under the current version number.
+        meta = {f"{role}.json": repo.meta_pinned(role, versions[role])
+                for role in (repo.TARGETS, repo.BINS)}
         meta |= {f"{name}.json": {"version": all_bins[n]}
                  for n, name in enumerate(self.names) if n in all_bins}
         snapshot_version = versions.get(repo.SNAPSHOT, 0) + 1
-        repo.metadata_write(repo.SNAPSHOT, snapshot_version, repo.envelope_sign(
+        snapshot = repo.envelope_sign(
             repo.online_signed("snapshot", snapshot_version, expires, meta=meta),
-            self.online.signer))
+            self.online.signer)
+        repo.metadata_write(repo.SNAPSHOT, snapshot_version, snapshot)
         timestamp_version = versions.get(repo.TIMESTAMP, 0) + 1
+        # The snapshot's length lets clients fetch it whatever their default limit (2 MB
+        # in python-tuf; 65,536 bins make a snapshot of 9 MB).
         timestamp = repo.envelope_sign(repo.online_signed(
             "timestamp", timestamp_version, expires,
-            meta={"snapshot.json": {"version": snapshot_version}}), self.online.signer)
+            meta={"snapshot.json": repo.meta_of(snapshot_version, snapshot)}),
+            self.online.signer)
         self._commit(batch=batch, diff=diff, now=now, expires=expires,
                      signed_bins=signed_bins, snapshot_version=snapshot_version,
                      timestamp_version=timestamp_version, timestamp=timestamp)

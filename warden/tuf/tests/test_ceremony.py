@@ -220,7 +220,7 @@ def test_status_reports_versions_and_the_backlog(ceremony: dict[str, Path]) -> N
     out = tuf("status")
 
     assert "root       version 1" in out
-    assert "bins       0 signed" in out  # the signer has not run yet
+    assert "bin-*      0 hashed bins signed" in out  # the signer has not run yet
     assert "pending    1 changes" in out  # the root index, queued by the import
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from tuf.api.exceptions import (
     BadVersionNumberError,
+    DownloadLengthMismatchError,
     ExpiredMetadataError,
     LengthOrHashMismatchError,
     RepositoryError,
@@ -134,7 +135,8 @@ def test_tampered_metadata_is_refused(published: list[File], new_client: NewClie
     fetcher.tamper = tamper
     updater = new_client(refresh=False)
 
-    with pytest.raises(RepositoryError):
+    # Refused on its signature, or before that on the length the timestamp pins.
+    with pytest.raises((RepositoryError, DownloadLengthMismatchError)):
         updater.refresh()
         updater.get_targetinfo("simple/demo/index.json")
 
@@ -409,3 +411,35 @@ def test_a_hash_prefixed_name_is_served_only_under_its_own_hash(published: list[
                       ).status_code == 200
     assert client.get(f"/packages/{head}/{wheel.sha256}.{name}.metadata").status_code == 404
     assert client.get(f"/simple/demo/{other}.index.html").status_code == 404
+
+
+def test_a_thief_of_the_bins_key_alone_cannot_replace_the_bins_metadata(
+        published: list[File], new_client: NewClient, fetcher: WsgiFetcher,
+        tuf_repository: Path) -> None:
+    """Same version number, validly signed by the (stolen) bins key, but delegating to the
+    attacker's key: the snapshot pins the file by hash, so new clients refuse it."""
+    from securesystemslib.signer import CryptoSigner
+    from tuf.api.metadata import TargetFile, Targets
+
+    from warden.tuf.keys import signer_from_file
+
+    forged = repo.current_bins()
+    attacker = CryptoSigner.generate_ed25519()
+    roles = repo.succinct(forged)
+    assert forged.signed.delegations is not None and forged.signed.delegations.keys is not None
+    forged.signed.delegations.keys = {attacker.public_key.keyid: attacker.public_key}
+    roles.keyids = [attacker.public_key.keyid]
+    forged.signatures.clear()
+    forged.sign(signer_from_file(tuf_repository / "bins.pem"))
+    page = "simple/demo/index.json"
+    bin_role = roles.get_role_for_target(page)
+    evil = Metadata(Targets(version=Role.objects.get(name=bin_role).version,
+                            expires=datetime.now(UTC) + timedelta(days=1),
+                            targets={page: TargetFile(7, {"sha256": "e" * 64}, page)}))
+    evil.sign(attacker)
+    served = {f"/tuf/{forged.signed.version}.bins.json": repo.metadata_bytes(forged),
+              f"/tuf/{evil.signed.version}.{bin_role}.json": repo.metadata_bytes(evil)}
+    fetcher.tamper = lambda url, body: served.get(url, body)
+
+    with pytest.raises(RepositoryError):
+        new_client().get_targetinfo(page)

@@ -57,6 +57,8 @@ def _passphrase(env: str | None, *, confirm: bool = False, prompt: str) -> bytes
 def drafts_read(directory: Path) -> dict[str, Meta]:
     drafts: dict[str, Meta] = {}
     for path in sorted(directory.glob("*.json")):
+        if path.name.endswith(".pub.json"):
+            continue  # a holder's public key, kept beside the drafts
         role = path.name.split(".")[1] if path.name.count(".") == 2 else ""
         if role not in repo.OFFLINE_ROLES:
             raise CommandError(f"{path.name}: expected <version>.<{ROLE_NAMES}>.json")
@@ -158,7 +160,7 @@ class Command(BaseCommand):
             self._say(f"{name:<10} version {row.version:<6} expires {row.expires:%Y-%m-%d %H:%M}"
                       f" UTC ({span}){warn}")
         bins = Role.objects.filter(name__startswith=repo.BIN_PREFIX + "-")
-        self._say(f"bins       {bins.count()} signed")
+        self._say(f"bin-*      {bins.count()} hashed bins signed")
         state = State.objects.filter(pk=1).first()
         self._say("last publish " + (f"{state.published:%Y-%m-%d %H:%M:%S} UTC"
                                      if state else "never"))
