@@ -31,6 +31,17 @@ class Role(models.Model):
     expires = models.DateTimeField()
 
 
+class Staged(models.Model):
+    """An offline role's new version, imported and verified, that clients do not see yet:
+    the signer's next commit makes it current together with the online roles signed under
+    it (every bin again, when the online key changed), so no client ever meets a root
+    that trusts a key the timestamp was not signed with."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    version = models.IntegerField()
+    expires = models.DateTimeField()
+
+
 class State(models.Model):
     """One row: the signed timestamp.json clients start from, and when it was written."""
 

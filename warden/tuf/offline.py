@@ -30,7 +30,7 @@ from warden.packaging.models import PendingChange, Project
 from warden.packaging.pages import INDEX_KEY
 from warden.tuf import repository as repo
 from warden.tuf.keys import key_generate, key_public_of, signer_from_file
-from warden.tuf.models import Role as RoleRow
+from warden.tuf.models import Staged
 from warden.tuf.repository import Meta
 
 
@@ -184,17 +184,17 @@ def draft_verify(drafts: dict[str, Meta]) -> None:
 
 
 def draft_import(drafts: dict[str, Meta]) -> None:
-    """Publish verified drafts. The signer notices the new versions and signs the online
-    roles again (every bin, when the online key changed) in its next cycle. A new
-    repository also gets every existing page queued, so an index that ran without TUF is
-    signed in full."""
+    """Stage verified drafts. The signer's next commit publishes them together with the
+    online roles signed again under them (every bin, when the online key changed); until
+    then clients see the previous state, which stays valid. A new repository also gets
+    every existing page queued, so an index that ran without TUF is signed in full."""
     draft_verify(drafts)
     initial = not repo.is_initialized()
     for name, md in drafts.items():
         repo.metadata_write(name, md.signed.version, repo.metadata_bytes(md))
     with transaction.atomic():
         for name, md in drafts.items():
-            RoleRow.objects.update_or_create(name=name, defaults={
+            Staged.objects.update_or_create(name=name, defaults={
                 "version": md.signed.version, "expires": md.signed.expires})
         if initial:
             PendingChange.objects.bulk_create(

@@ -23,7 +23,7 @@ from securesystemslib.signer import Signer
 from tuf.api.metadata import SPECIFICATION_VERSION, Metadata, Root, SuccinctRoles, Targets
 from tuf.api.serialization.json import JSONSerializer
 
-from warden.tuf.models import Role
+from warden.tuf.models import Role, Staged
 
 ROOT, TARGETS, BINS, SNAPSHOT, TIMESTAMP = "root", "targets", "bins", "snapshot", "timestamp"
 OFFLINE_ROLES = (ROOT, TARGETS, BINS)
@@ -115,10 +115,13 @@ def metadata_read(role: str, version: int) -> bytes:
 
 
 def current_version(role: str) -> int:
-    row = Role.objects.filter(name=role).values_list("version", flat=True).first()
-    if row is None:
-        raise NotInitialized(role)
-    return row
+    """The role's latest version: an imported one the signer has yet to publish (`Staged`)
+    or else the published one. Drafts build on it and the signer signs under it."""
+    for model in (Staged, Role):
+        row = model.objects.filter(name=role).values_list("version", flat=True).first()
+        if row is not None:
+            return row
+    raise NotInitialized(role)
 
 
 def current(role: str) -> Meta:
@@ -154,7 +157,8 @@ def bin_name(roles: SuccinctRoles, number: int) -> str:
 
 
 def is_initialized() -> bool:
-    return Role.objects.filter(name=ROOT).exists()
+    """A root exists, published or imported for the signer to publish."""
+    return Role.objects.filter(name=ROOT).exists() or Staged.objects.filter(name=ROOT).exists()
 
 
 def expiry(now: datetime, lifetime: timedelta) -> datetime:

@@ -35,7 +35,7 @@ from tuf.api.metadata import (
 from warden.packaging.publisher import Batch, PageSet, batch_commit, batch_prepare
 from warden.tuf import repository as repo
 from warden.tuf.keys import signer_for
-from warden.tuf.models import Obsolete, Role, SignerLease, State, Target
+from warden.tuf.models import Obsolete, Role, SignerLease, Staged, State, Target
 
 log = logging.getLogger("warden.tuf.signer")
 
@@ -91,9 +91,9 @@ class Diff:
 
 
 def offline_versions() -> tuple[int, int, int]:
-    versions = dict(Role.objects.filter(name__in=repo.OFFLINE_ROLES)
-                    .values_list("name", "version"))
-    return versions[repo.ROOT], versions[repo.TARGETS], versions[repo.BINS]
+    """The root, targets and bins versions to sign under (staged ones first)."""
+    return (repo.current_version(repo.ROOT), repo.current_version(repo.TARGETS),
+            repo.current_version(repo.BINS))
 
 
 def _desired(page: PageSet, roles: SuccinctRoles, known: dict[str, Target]) -> list[Target]:
@@ -255,9 +255,9 @@ class Publisher:
             # Writes wait on the disk (fsync) or the object store, not on Python.
             list(_WRITERS.map(lambda f: repo.metadata_write(*f), files))
             self._lease_hold(now)
-        versions = dict(Role.objects.filter(
-            name__in=[repo.TARGETS, repo.BINS, repo.SNAPSHOT, repo.TIMESTAMP])
-            .values_list("name", "version"))
+        versions = dict(Role.objects.filter(name__in=[repo.SNAPSHOT, repo.TIMESTAMP])
+                        .values_list("name", "version"))
+        _, versions[repo.TARGETS], versions[repo.BINS] = self.online.offline
         all_bins = {n: v for n, (v, _) in self.bins.items()} | signed_bins
         # The offline roles by hash too: a thief of the targets or bins key alone must not
         # be able to hand new clients other metadata under the current version number.
@@ -306,6 +306,14 @@ class Publisher:
                                   (repo.TIMESTAMP, timestamp_version)):
                 Role.objects.update_or_create(name=name, defaults={
                     "version": version, "expires": expires})
+            # Imported offline versions become current now, with what was signed under
+            # them (a newer import that arrived meanwhile waits for the next cycle).
+            for name, version in zip(repo.OFFLINE_ROLES, self.online.offline, strict=True):
+                staged = Staged.objects.filter(name=name, version=version).first()
+                if staged is not None:
+                    Role.objects.update_or_create(name=name, defaults={
+                        "version": version, "expires": staged.expires})
+                    staged.delete()
             State.objects.update_or_create(pk=1, defaults={
                 "timestamp": timestamp, "published": now,
                 "offline": _offline_key(self.online.offline)})

@@ -159,6 +159,9 @@ def test_an_online_key_rotation_is_followed_by_an_existing_client(
     sign(rotation, ceremony["root2"], "root")
     sign(rotation, ceremony["bins"], "bins")
     tuf("import", rotation)
+    # Until the signer has signed everything with the new key, clients see none of it.
+    assert Client().get("/tuf/2.root.json").status_code == 404
+    tuf_client(tmp_path)
     settings.WARDEN_TUF_ONLINE_KEY_FILE = new_key  # type: ignore[attr-defined]
     assert upload(client, alice_token, make_wheel("demo", "2.0")).status_code == 200
     publisher = publisher_for("tests", None)
@@ -203,6 +206,7 @@ def test_a_root_key_is_revoked_with_signatures_of_old_and_new_root(
 
 def test_a_refresh_moves_the_offline_expiry_a_year_ahead(
         ceremony: dict[str, Path], tmp_path: Path) -> None:
+    publish_all(publisher_for("tests", None))
     before = Role.objects.get(name=repo.TARGETS).expires
     change = tmp_path / "refresh"
 
@@ -219,7 +223,7 @@ def test_a_refresh_moves_the_offline_expiry_a_year_ahead(
 def test_status_reports_versions_and_the_backlog(ceremony: dict[str, Path]) -> None:
     out = tuf("status")
 
-    assert "root       version 1" in out
+    assert "root       version 1      imported; the signer's next publish" in out
     assert "bin-*      0 hashed bins signed" in out  # the signer has not run yet
     assert "pending    1 changes" in out  # the root index, queued by the import
 

@@ -16,6 +16,7 @@ from warden.packaging.models import PendingChange
 from warden.tuf import repository as repo
 from warden.tuf.models import Role
 from warden.tuf.offline import embedded_init
+from warden.tuf.signer import publish_all, publisher_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,10 @@ def staff_client(with_totp: Callable[[User], str], tmp_path: Path, settings: Any
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "warden.lib.storage.AtomicFileSystemStorage",
         "OPTIONS": {"location": tmp_path / "storage"}}}
+    settings.WARDEN_TUF_ONLINE_KEY_FILE = tmp_path / "keys" / "online.pem"
     embedded_init(keys_dir=tmp_path / "keys", online_key_file=tmp_path / "keys" / "online.pem",
                   bit_length=2, now=datetime.now(UTC))
-    PendingChange.objects.all().delete()  # as after the signer's first publish
+    publish_all(publisher_for("tests", None))  # the signer's first publish
     staff = User.objects.create_superuser(username="staff", email="staff@example.org",
                                           password="a long staff password")
     with_totp(staff)

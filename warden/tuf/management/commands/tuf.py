@@ -23,7 +23,7 @@ from tuf.api.metadata import Metadata
 from warden.packaging.models import PendingChange
 from warden.tuf import repository as repo
 from warden.tuf.keys import KeyError_, key_generate, public_read, signer_for, signer_from_file
-from warden.tuf.models import Role, State
+from warden.tuf.models import Role, Staged, State
 from warden.tuf.offline import (
     DraftError,
     Holders,
@@ -146,6 +146,9 @@ class Command(BaseCommand):
             return
         now = datetime.now(UTC)
         rows = {r.name: r for r in Role.objects.exclude(name__startswith=repo.BIN_PREFIX + "-")}
+        for staged in Staged.objects.order_by("name"):
+            self._say(f"{staged.name:<10} version {staged.version:<6} imported; the signer's "
+                      "next publish makes it current")
         for name in (*repo.OFFLINE_ROLES, repo.SNAPSHOT, repo.TIMESTAMP):
             row = rows.get(name)
             if row is None:
