@@ -233,7 +233,9 @@ class Command(BaseCommand):
         drafts = drafts_read(options["drafts"])
         draft_import(drafts)
         for role, md in drafts.items():
-            self._say(f"published {md.signed.version}.{role}.json")
+            self._say(f"imported {md.signed.version}.{role}.json")
+        self._say("The signer publishes it with the online roles signed under it in its "
+                  "next run; clients see nothing of it before.")
 
     def do_refresh(self, options: dict[str, Any]) -> None:
         now = datetime.now(UTC)
