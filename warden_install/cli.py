@@ -8,8 +8,9 @@ Usage:
 
     warden-install --index https://index.example.invalid --root 1.root.json "demo>=1.0" -r reqs.txt
 
-`--root` is the index's first root metadata (`URL/tuf/1.root.json`), obtained out of band
-and checked against the sha256 that `warden tuf root-hash` prints on the server. Trust
+`--root` is the root metadata whose sha256 the index's operators publish (usually
+`URL/tuf/1.root.json`; after a move from embedded to offline keys, the first root those
+keys signed), obtained out of band and checked against that hash. Trust
 starts there; later roots, timestamp, snapshot and targets are verified and cached in
 `--metadata-dir` (default: ~/.cache/warden-install/<hash of URL and root>/).
 
@@ -56,8 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--index", required=True, metavar="URL",
                         help="the index's base URL, e.g. https://index.example.invalid")
     parser.add_argument("--root", required=True, type=Path, metavar="ROOT.json",
-                        help="the trusted root metadata (URL/tuf/1.root.json, obtained out "
-                             "of band and checked with `warden tuf root-hash`)")
+                        help="the trusted root metadata: the version whose sha256 the "
+                             "operators publish (often URL/tuf/1.root.json), obtained out "
+                             "of band and checked against that hash")
     parser.add_argument("--metadata-dir", type=Path, metavar="DIR",
                         help="where verified metadata is cached between runs (default: "
                              "~/.cache/warden-install/<hash of URL and root>)")
