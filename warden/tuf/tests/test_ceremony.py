@@ -272,3 +272,13 @@ def test_keys_named_by_signer_uris_sign_drafts_and_the_online_roles(
     publish_all(publisher_for("tests", None))
 
     assert tuf_client(tmp_path).get_targetinfo("simple/demo/index.html") is not None
+
+
+def test_status_lists_the_root_keyids_that_a_revocation_names(
+        ceremony: dict[str, Path]) -> None:
+    keyid = json.loads(Path(f"{ceremony['root2']}.pub.json").read_text())["keyid"]
+
+    out = tuf("status")
+
+    assert "root keys (2 of 3): " in out
+    assert keyid in out

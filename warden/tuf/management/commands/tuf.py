@@ -162,6 +162,11 @@ class Command(BaseCommand):
                 f"{int(left.total_seconds() // 3600)} hours"
             self._say(f"{name:<10} version {row.version:<6} expires {row.expires:%Y-%m-%d %H:%M}"
                       f" UTC ({span}){warn}")
+        root = repo.current_root().signed
+        for name in (repo.ROOT, repo.TARGETS):
+            role = root.roles[name]
+            self._say(f"{name} keys ({role.threshold} of {len(role.keyids)}): "
+                      + " ".join(role.keyids))
         bins = Role.objects.filter(name__startswith=repo.BIN_PREFIX + "-")
         self._say(f"bin-*      {bins.count()} hashed bins signed")
         state = State.objects.filter(pk=1).first()
