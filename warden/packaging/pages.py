@@ -46,14 +46,16 @@ def _status_html(project: Project) -> str:
     return lines
 
 
-def project_render(*, project: Project, files: list[File] | None = None) -> tuple[bytes, bytes]:
-    """The project's page as (PEP 503 HTML, PEP 691 JSON) bytes; `files` as
-    `project_files` returns them, when the caller has them already."""
+def project_render(*, project: Project, files: list[File] | None = None,
+                   versions: Iterable[str] | None = None) -> tuple[bytes, bytes]:
+    """The project's page as (PEP 503 HTML, PEP 691 JSON) bytes. `files` (as
+    `projects_files` gives them) and `versions` (every release's) are loaded when not given:
+    the publisher loads them for a whole batch at once."""
     if files is None:
-        files = project_files(project=project)
-    versions = sorted({f.release.version for f in files} |
-                      set(project.releases.values_list("version", flat=True)),
-                      key=version_key)
+        files = projects_files(projects=[project])[project.pk]
+    if versions is None:
+        versions = project.releases.values_list("version", flat=True)
+    versions = sorted({f.release.version for f in files} | set(versions), key=version_key)
     anchors = []
     json_files = []
     for f in files:
@@ -133,14 +135,16 @@ def page_store(body: bytes) -> str:
     return digest
 
 
-def project_files(*, project: Project) -> list[File]:
-    """The files the project's page offers, in page order."""
+def projects_files(*, projects: Iterable[Project]) -> dict[int, list[File]]:
+    """The files each project's page offers, in page order, by project id: one query."""
+    offered: dict[int, list[File]] = {p.pk: [] for p in projects}
     # PEP 792: a quarantined project offers no files to install.
-    if project.status == ProjectStatus.QUARANTINED:
-        return []
-    files = list(File.objects.filter(release__project=project).select_related("release"))
-    files.sort(key=lambda f: (version_key(f.release.version), f.filename))
-    return files
+    ids = [p.pk for p in projects if p.status != ProjectStatus.QUARANTINED]
+    for f in File.objects.filter(release__project_id__in=ids).select_related("release"):
+        offered[f.release.project_id].append(f)
+    for files in offered.values():
+        files.sort(key=lambda f: (version_key(f.release.version), f.filename))
+    return offered
 
 
 def index_pairs() -> list[tuple[str, str]]:

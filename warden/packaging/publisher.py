@@ -10,18 +10,21 @@ their new bodies and removes the pending changes the batch covered. So what
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Max
 
-from warden.packaging.models import JournalEntry, PendingChange, Project, SimplePage
+from warden.lib.parallel import io_map
+from warden.packaging.models import JournalEntry, PendingChange, Project, Release, SimplePage
 from warden.packaging.pages import (
     INDEX_KEY,
     index_pairs,
     index_render,
     page_store,
-    project_files,
     project_render,
+    projects_files,
 )
 
 
@@ -58,16 +61,32 @@ class Batch:
 
 def _pageset(key: str, html: bytes, json_body: bytes, serial: int,
              files: tuple[FileRef, ...]) -> PageSet:
-    return PageSet(key=key, html=html, json=json_body, html_sha256=page_store(html),
-                   json_sha256=page_store(json_body), serial=serial, files=files)
+    return PageSet(key=key, html=html, json=json_body,
+                   html_sha256=hashlib.sha256(html).hexdigest(),
+                   json_sha256=hashlib.sha256(json_body).hexdigest(), serial=serial,
+                   files=files)
 
 
-def _project_pages(project: Project) -> PageSet:
-    files = project_files(project=project)
-    html, json_body = project_render(project=project, files=files)
-    refs = tuple(FileRef(path=f.path, sha256=f.sha256, size=f.size,
-                         metadata_sha256=f.metadata_sha256) for f in files)
-    return _pageset(project.normalized_name, html, json_body, project.last_serial, refs)
+def _projects_pages(names: list[str]) -> dict[str, PageSet | None]:
+    """Each named project's pages (None for a project gone), in a few queries for the
+    whole batch rather than a few per project."""
+    pages: dict[str, PageSet | None] = dict.fromkeys(names)
+    for start in range(0, len(names), 500):
+        projects = list(Project.objects.filter(normalized_name__in=names[start:start + 500]))
+        files = projects_files(projects=projects)
+        versions: dict[int, list[str]] = defaultdict(list)
+        for project_id, version in Release.objects.filter(
+                project__in=projects).values_list("project_id", "version"):
+            versions[project_id].append(version)
+        for project in projects:
+            offered = files[project.pk]
+            html, json_body = project_render(project=project, files=offered,
+                                             versions=versions[project.pk])
+            refs = tuple(FileRef(path=f.path, sha256=f.sha256, size=f.size,
+                                 metadata_sha256=f.metadata_sha256) for f in offered)
+            pages[project.normalized_name] = _pageset(
+                project.normalized_name, html, json_body, project.last_serial, refs)
+    return pages
 
 
 def _index_pages() -> PageSet:
@@ -89,12 +108,11 @@ def batch_prepare(*, limit: int = 1000, keys: frozenset[str] = frozenset()) -> B
     touched.discard(INDEX_KEY)
     if not rows and not touched and not index:
         return None
-    pages: dict[str, PageSet | None] = {}
-    for name in sorted(touched):
-        project = Project.objects.filter(normalized_name=name).first()
-        pages[name] = None if project is None else _project_pages(project)
+    pages = _projects_pages(sorted(touched))
     if index:
         pages[INDEX_KEY] = _index_pages()
+    io_map(page_store, [body for page in pages.values() if page is not None
+                        for body in (page.html, page.json)])
     return Batch(pending=tuple(pk for pk, _, _ in rows), pages=pages)
 
 
@@ -102,16 +120,19 @@ def batch_commit(batch: Batch) -> None:
     """Point the pages at the batch's bodies and drop the pending changes it covered. Call
     inside the publisher's commit transaction."""
     names = [key for key in batch.pages if key != INDEX_KEY]
-    live = set(Project.objects.filter(normalized_name__in=names)
-               .values_list("normalized_name", flat=True))
-    for key, page in batch.pages.items():
-        if page is None or (key != INDEX_KEY and key not in live):
-            # Gone, or deleted since the render: its deletion's own pending change
-            # follows in the next batch.
-            SimplePage.objects.filter(key=key).delete()
-            continue
-        SimplePage.objects.update_or_create(key=key, defaults={
-            "html_sha256": page.html_sha256, "json_sha256": page.json_sha256,
-            "serial": page.serial})
-    PendingChange.objects.filter(pk__in=batch.pending).delete()
+    live = {name for start in range(0, len(names), 500)
+            for name in Project.objects.filter(normalized_name__in=names[start:start + 500])
+            .values_list("normalized_name", flat=True)}
+    keys = list(batch.pages)
+    for start in range(0, len(keys), 500):
+        SimplePage.objects.filter(key__in=keys[start:start + 500]).delete()
+    # A page gone, or deleted since the render, gets no row: its deletion's own pending
+    # change follows in the next batch.
+    SimplePage.objects.bulk_create(
+        [SimplePage(key=key, html_sha256=page.html_sha256, json_sha256=page.json_sha256,
+                    serial=page.serial)
+         for key, page in batch.pages.items()
+         if page is not None and (key == INDEX_KEY or key in live)], batch_size=500)
+    for start in range(0, len(batch.pending), 500):
+        PendingChange.objects.filter(pk__in=batch.pending[start:start + 500]).delete()
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,8 @@ from tuf.api.metadata import (
     SuccinctRoles,
 )
 
+from warden.lib.parallel import io_map
+from warden.lib.storage import durable_once
 from warden.packaging.publisher import Batch, PageSet, batch_commit, batch_prepare
 from warden.tuf import repository as repo
 from warden.tuf.keys import signer_for
@@ -46,7 +47,6 @@ LEASE_RENEW = timedelta(seconds=5)
 # Bins refreshed per cycle when only their expiry is due, so a refresh of many bins does
 # not hold back the changes queued behind it.
 REFRESH_CHUNK = 1024
-_WRITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tuf-write")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
 
@@ -88,6 +88,18 @@ class Diff:
 
     def bins(self) -> set[int]:
         return {t.bin for t in self.upserts.values()} | set(self.removes.values())
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What a cycle signed and wrote, for its commit to make current."""
+
+    diff: Diff
+    expires: datetime
+    bins: dict[int, int]  # bin number -> its new version
+    snapshot_version: int
+    timestamp_version: int
+    timestamp: bytes
 
 
 def offline_versions() -> tuple[int, int, int]:
@@ -185,14 +197,17 @@ class Publisher:
             self.renewed = now
         if not self.loaded:
             self._load()
-        batch = batch_prepare(limit=limit)
-        if self.online is None:
-            if batch is not None:
-                with transaction.atomic():
-                    self._lease_hold(now)
-                    batch_commit(batch)
-            return len(batch.pending) if batch else 0
-        return self._signed_cycle(batch, now)
+        # Every file the commit will name is on disk before it.
+        with durable_once():
+            batch = batch_prepare(limit=limit)
+            signed = self._sign(batch, now) if self.online is not None else None
+        if signed is not None:
+            self._commit(batch=batch, now=now, signed=signed)
+        elif self.online is None and batch is not None:
+            with transaction.atomic():
+                self._lease_hold(now)
+                batch_commit(batch)
+        return len(batch.pending) if batch else 0
 
     def _lease_hold(self, now: datetime) -> None:
         # Fencing: checked inside the commit, so a signer that stalled past its lease
@@ -228,14 +243,15 @@ class Publisher:
         return (repo.bin_name(self.online.bins, number), version,
                 repo.envelope_sign(signed, self.online.signer))
 
-    def _signed_cycle(self, batch: Batch | None, now: datetime) -> int:
+    def _sign(self, batch: Batch | None, now: datetime) -> Signed | None:
+        """Sign and write what the batch (and the clock) requires; None if nothing."""
         assert self.online is not None
         roles = self.online.bins
         diff = targets_diff(batch, roles) if batch else Diff()
         refresh, stamps_due = self._refresh_due(now)
         touched = sorted(diff.bins() | set(refresh))
         if batch is None and not touched and not stamps_due:
-            return 0
+            return None
         contents: dict[int, dict[str, Target]] = defaultdict(dict)
         for chunk in _chunks(touched):
             for t in Target.objects.filter(bin__in=chunk).iterator():
@@ -252,8 +268,7 @@ class Publisher:
         self._lease_hold(now)
         for chunk in _chunks(touched, 1000):
             files = [self._bin_file(n, signed_bins[n], expires, contents[n]) for n in chunk]
-            # Writes wait on the disk (fsync) or the object store, not on Python.
-            list(_WRITERS.map(lambda f: repo.metadata_write(*f), files))
+            io_map(lambda f: repo.metadata_write(*f), files)
             self._lease_hold(now)
         versions = dict(Role.objects.filter(name__in=[repo.SNAPSHOT, repo.TIMESTAMP])
                         .values_list("name", "version"))
@@ -277,15 +292,15 @@ class Publisher:
             "timestamp", timestamp_version, expires,
             meta={"snapshot.json": repo.meta_of(snapshot_version, snapshot)}),
             self.online.signer)
-        self._commit(batch=batch, diff=diff, now=now, expires=expires,
-                     signed_bins=signed_bins, snapshot_version=snapshot_version,
-                     timestamp_version=timestamp_version, timestamp=timestamp)
-        return len(batch.pending) if batch else 0
+        return Signed(diff=diff, expires=expires, bins=signed_bins,
+                      snapshot_version=snapshot_version, timestamp_version=timestamp_version,
+                      timestamp=timestamp)
 
-    def _commit(self, *, batch: Batch | None, diff: Diff, now: datetime, expires: datetime,
-                signed_bins: dict[int, int], snapshot_version: int, timestamp_version: int,
-                timestamp: bytes) -> None:
+    def _commit(self, *, batch: Batch | None, now: datetime, signed: Signed) -> None:
         assert self.online is not None
+        diff, expires, signed_bins = signed.diff, signed.expires, signed.bins
+        snapshot_version, timestamp_version = signed.snapshot_version, signed.timestamp_version
+        timestamp = signed.timestamp
         superseded = [repo.metadata_name(self.names[n], self.bins[n][0])
                       for n in signed_bins if n in self.bins]
         if snapshot_version > 1:
