@@ -96,16 +96,16 @@ def _index_pages() -> PageSet:
     return _pageset(INDEX_KEY, html, json_body, serial, ())
 
 
-def batch_prepare(*, limit: int = 1000, keys: frozenset[str] = frozenset()) -> Batch | None:
-    """Render what the oldest `limit` pending changes (and `keys`, pages the caller wants
-    published again) touched; None when there is nothing to do. The root index is included
-    when a change asked for it or it was never published."""
+def batch_prepare(*, limit: int = 1000, index_check: bool = True) -> Batch | None:
+    """Render what the oldest `limit` pending changes touched; None when there is nothing
+    to do. The root index is included when a change asked for it, or (`index_check`) when
+    it was never published: a publisher asks that once, not on every poll."""
     rows = list(PendingChange.objects.order_by("pk").values_list(
         "pk", "normalized_name", "index_changed")[:limit])
-    touched = {name for _, name, _ in rows if name} | set(keys)
-    index = any(changed for _, _, changed in rows) or INDEX_KEY in touched or \
-        not SimplePage.objects.filter(key=INDEX_KEY).exclude(html_sha256="").exists()
-    touched.discard(INDEX_KEY)
+    touched = {name for _, name, _ in rows if name}
+    index = any(changed for _, _, changed in rows) or (index_check and not SimplePage.objects
+                                                        .filter(key=INDEX_KEY)
+                                                        .exclude(html_sha256="").exists())
     if not rows and not touched and not index:
         return None
     pages = _projects_pages(sorted(touched))

@@ -195,11 +195,12 @@ class Publisher:
                 self.loaded = False
                 raise LeaseLost
             self.renewed = now
-        if not self.loaded:
+        first = not self.loaded
+        if first:
             self._load()
         # Every file the commit will name is on disk before it.
         with durable_once():
-            batch = batch_prepare(limit=limit)
+            batch = batch_prepare(limit=limit, index_check=first)
             signed = self._sign(batch, now) if self.online is not None else None
         if signed is not None:
             self._commit(batch=batch, now=now, signed=signed)

@@ -31,6 +31,7 @@ from warden.tuf.signer import (
 log = logging.getLogger("warden.tuf.signer")
 COLLECT_EVERY = 300.0
 KEY_RETRY = 10
+RELOAD_EVERY = 2.0
 
 
 class Command(BaseCommand):
@@ -53,12 +54,16 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         publisher: Publisher | None = None
-        next_collect = 0.0
+        next_collect = next_reload = 0.0
         waiting = False
         try:
             while not stopping:
                 try:
-                    publisher = publisher_for(holder, publisher)
+                    if publisher is None or time.monotonic() >= next_reload:
+                        # New offline metadata (an import) is picked up within this long;
+                        # looking on every poll was most of an idle signer's CPU.
+                        publisher = publisher_for(holder, publisher)
+                        next_reload = time.monotonic() + RELOAD_EVERY
                     covered = publisher.cycle()
                     waiting = False
                 except LeaseLost:
