@@ -44,6 +44,8 @@ LEASE = timedelta(seconds=15)
 # An idle signer renews its lease this often, not every cycle: on SQLite each renewal is a
 # write. The commit's own check (the fence) is what keeps two signers apart.
 LEASE_RENEW = timedelta(seconds=5)
+# Writing a chunk of files takes well under this; with less left, renew before writing.
+LEASE_MARGIN = timedelta(seconds=5)
 # Bins refreshed per cycle when only their expiry is due, so a refresh of many bins does
 # not hold back the changes queued behind it.
 REFRESH_CHUNK = 1024
@@ -210,6 +212,13 @@ class Publisher:
                 batch_commit(batch)
         return len(batch.pending) if batch else 0
 
+    def _lease_check(self, now: datetime) -> None:
+        """Before writing files: a read while the lease has time left (on SQLite, a write
+        would queue behind every upload's transaction), a renewal when it runs short."""
+        if not SignerLease.objects.filter(pk=1, holder=self.holder,
+                                          expires__gt=now + LEASE_MARGIN).exists():
+            self._lease_hold(now)
+
     def _lease_hold(self, now: datetime) -> None:
         # Fencing: checked inside the commit, so a signer that stalled past its lease
         # (a long GC pause, a suspended VM) cannot publish over its successor.
@@ -266,11 +275,11 @@ class Publisher:
         # Files are written under the next versions' names before the commit. A signer
         # that lost its lease must stop before writing, or it could replace a file its
         # successor has already made current.
-        self._lease_hold(now)
+        self._lease_check(now)
         for chunk in _chunks(touched, 1000):
             files = [self._bin_file(n, signed_bins[n], expires, contents[n]) for n in chunk]
             io_map(lambda f: repo.metadata_write(*f), files)
-            self._lease_hold(now)
+            self._lease_check(now)
         versions = dict(Role.objects.filter(name__in=[repo.SNAPSHOT, repo.TIMESTAMP])
                         .values_list("name", "version"))
         _, versions[repo.TARGETS], versions[repo.BINS] = self.online.offline
