@@ -245,11 +245,11 @@ class Publisher:
         return due, True
 
     def _bin_file(self, number: int, version: int, expires: datetime,
-                  targets: dict[str, Target]) -> tuple[str, int, bytes]:
+                  targets: dict[str, tuple[str, int]]) -> tuple[str, int, bytes]:
         assert self.online is not None
         signed = repo.online_signed("targets", version, expires, targets={
-            path: {"length": t.size, "hashes": {"sha256": t.sha256}}
-            for path, t in targets.items()})
+            path: {"length": size, "hashes": {"sha256": sha256}}
+            for path, (sha256, size) in targets.items()})
         return (repo.bin_name(self.online.bins, number), version,
                 repo.envelope_sign(signed, self.online.signer))
 
@@ -262,14 +262,16 @@ class Publisher:
         touched = sorted(diff.bins() | set(refresh))
         if batch is None and not touched and not stamps_due:
             return None
-        contents: dict[int, dict[str, Target]] = defaultdict(dict)
+        # Tuples, not model instances: a refresh of every bin reads a million rows.
+        contents: dict[int, dict[str, tuple[str, int]]] = defaultdict(dict)
         for chunk in _chunks(touched):
-            for t in Target.objects.filter(bin__in=chunk).iterator():
-                contents[t.bin][t.path] = t
+            for path, sha256, size, number in Target.objects.filter(bin__in=chunk).values_list(
+                    "path", "sha256", "size", "bin").iterator(chunk_size=5000):
+                contents[number][path] = (sha256, size)
         for path, number in diff.removes.items():
             contents[number].pop(path, None)
         for path, t in diff.upserts.items():
-            contents[t.bin][path] = t  # a path's bin is its hash's: it never moves
+            contents[t.bin][path] = (t.sha256, t.size)  # a path's bin never changes
         expires = repo.expiry(now, repo.ONLINE_LIFETIME)
         signed_bins = {n: self.bins.get(n, (0, _EPOCH))[0] + 1 for n in touched}
         # Files are written under the next versions' names before the commit. A signer
