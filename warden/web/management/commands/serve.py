@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from warden.audit.tasks import audit_ip_retention
+from warden.lib.stopping import StopRequested
 from warden.tuf import repository as tuf_repository
 
 log = logging.getLogger("warden.serve")
@@ -84,14 +83,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Mail is written to files in {settings.EMAIL_FILE_PATH} "
                               "(set WARDEN_EMAIL_HOST for SMTP)", ending="\n")
         self.stdout.flush()
-        stopping = False
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = StopRequested()
         status = 0
         next_daily = 0.0
         try:
@@ -106,7 +98,7 @@ class Command(BaseCommand):
                     if code is not None:
                         log.error("the %s exited with %s; stopping", role, code)
                         status = code or 1
-                        stopping = True
+                        stopping.requested = True
                 time.sleep(0.2)
         finally:
             for _, child in children:
