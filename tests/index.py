@@ -1,7 +1,7 @@
 """Reading the index under test the way installers do (PEP 691 JSON).
 
-The server renders a project's simple page in its task worker after each change (an
-upload, a yank, a deletion), within about a second, not in the request that made the
+The server's signer publishes a project's simple page after each change (an upload, a
+yank, a deletion), within a fraction of a second, not in the request that made the
 change. So a test that reads a page, or lets pip or uv read it, right after a change
 first waits for the page to show it: `wait_until_listed` after an upload, `index_wait`
 for any other change. Both poll with a bound; neither sleeps a fixed time.
