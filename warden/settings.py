@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "warden.packaging",
     "warden.tokens",
     "warden.tuf",
+    "warden.checks",
+    "warden.review",
     "warden.web",
 ]
 
@@ -294,3 +296,21 @@ WARDEN_TUF_TIMESTAMP_CACHE_CONTROL = env_str(
 # Tests only: publish (and sign) in the wake of each change's commit, inside the process
 # that made it, instead of waiting for the signer.
 WARDEN_TUF_SYNC = env_bool("WARDEN_TUF_SYNC", False)
+
+# Malware screening (docs/screening.md). Every upload is scanned by the installed checks after
+# its transaction commits; WARDEN_SCREEN_HOLD keeps a new file out of every listing until its
+# enabled checks have finished.
+WARDEN_SCREEN_HOLD = env_bool("WARDEN_SCREEN_HOLD", False)
+# Enabled checks' combined verdict at or above which the policy quarantines by itself.
+_quarantine_confidence = env_str("WARDEN_SCREEN_QUARANTINE_CONFIDENCE", "0.9") or "0.9"
+try:
+    WARDEN_SCREEN_QUARANTINE_CONFIDENCE = float(_quarantine_confidence)
+except ValueError:
+    raise ConfigError("WARDEN_SCREEN_QUARANTINE_CONFIDENCE must be a number from 0 to 1.") from None
+if not 0.0 < WARDEN_SCREEN_QUARANTINE_CONFIDENCE <= 1.0:
+    raise ConfigError("WARDEN_SCREEN_QUARANTINE_CONFIDENCE must be above 0 and at most 1.")
+# A project older than this, with an earlier release, is "established": the policy then
+# quarantines only the new release, not the project its users rely on.
+WARDEN_SCREEN_ESTABLISHED_DAYS = env_int("WARDEN_SCREEN_ESTABLISHED_DAYS", 30, minimum=0)
+# Address space a check's child process may add on top of its start-up size.
+WARDEN_CHECKS_MEMORY_MB = env_int("WARDEN_CHECKS_MEMORY_MB", 1536, minimum=64)

@@ -44,12 +44,20 @@ class Tag(StrEnum):
     PROJECT_RELEASE_REMOVED = "project:release:removed"
     PROJECT_FILE_UPLOADED = "project:file:uploaded"
     PROJECT_FILE_REMOVED = "project:file:removed"
+    PROJECT_FILE_SCREENED = "project:file:screened"
+    PROJECT_QUARANTINED = "project:project:quarantined"
+    PROJECT_UNQUARANTINED = "project:project:unquarantined"
+    PROJECT_RELEASE_QUARANTINED = "project:release:quarantined"
+    PROJECT_RELEASE_UNQUARANTINED = "project:release:unquarantined"
     STAFF_USER_DISABLED = "staff:user:disabled"
     STAFF_USER_PASSWORD_RESET_FORCED = "staff:user:password_reset_forced"
     STAFF_TWO_FACTOR_RESET = "staff:two_factor:reset"
     STAFF_PROJECT_REMOVED = "staff:project:removed"
     STAFF_NAME_PROHIBITED = "staff:name:prohibited"
     STAFF_TOKEN_REVOKED = "staff:token:revoked"
+    STAFF_CHECK_STATE_CHANGED = "staff:check:state_changed"
+    STAFF_CHECK_BACKFILL_STARTED = "staff:check:backfill_started"
+    STAFF_CHECK_RESULT_REVIEWED = "staff:check_result:reviewed"
 
     @property
     def subject(self) -> str:

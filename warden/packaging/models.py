@@ -85,6 +85,9 @@ class Release(models.Model):
     platform = models.JSONField(default=list)
     yanked = models.BooleanField(default=False)
     yanked_reason = models.TextField(blank=True, default="")
+    # Staff (or the screening policy) stopped this release of an established project: its
+    # files are offered nowhere until it is released (PEP 792 quarantine, per release).
+    quarantined = models.BooleanField(default=False)
     uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                  null=True, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
@@ -99,6 +102,15 @@ class Release(models.Model):
 class PackageType(models.TextChoices):
     SDIST = "sdist"
     WHEEL = "bdist_wheel"
+
+
+class FileQuerySet(models.QuerySet["File"]):
+    def offered(self) -> FileQuerySet:
+        """The files an installer may see and download: not held for screening, not in a
+        quarantined release, not of a quarantined project (PEP 792). Every place that
+        offers files (pages, JSON API, downloads, the web site) filters through here."""
+        return self.filter(held=False, release__quarantined=False).exclude(
+            release__project__status=ProjectStatus.QUARANTINED)
 
 
 class File(models.Model):
@@ -118,6 +130,10 @@ class File(models.Model):
     upload_time = models.DateTimeField(auto_now_add=True)
     uploaded_via = models.CharField(max_length=100, blank=True, default="")
     token_id = models.CharField(max_length=64, blank=True, default="")
+    # WARDEN_SCREEN_HOLD: kept out of every listing and download until screened.
+    held = models.BooleanField(default=False)
+
+    objects = FileQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -138,9 +138,10 @@ def page_store(body: bytes) -> str:
 def projects_files(*, projects: Iterable[Project]) -> dict[int, list[File]]:
     """The files each project's page offers, in page order, by project id: one query."""
     offered: dict[int, list[File]] = {p.pk: [] for p in projects}
-    # PEP 792: a quarantined project offers no files to install.
+    # PEP 792: a quarantined project offers no files to install (`offered` filters).
     ids = [p.pk for p in projects if p.status != ProjectStatus.QUARANTINED]
-    for f in File.objects.filter(release__project_id__in=ids).select_related("release"):
+    for f in File.objects.offered().filter(release__project_id__in=ids).select_related(
+            "release"):
         offered[f.release.project_id].append(f)
     for files in offered.values():
         files.sort(key=lambda f: (version_key(f.release.version), f.filename))

@@ -147,6 +147,9 @@ def _commit(*, incoming: IncomingFile, owner: User, origin: Origin,
     _size_check(project=project, incoming=incoming)
     _sdist_check(project=project, incoming=incoming)
     release = release_get(project=project, version=incoming.version)
+    if release is not None and release.quarantined:
+        raise UploadError(f"Release {release.version} of {project.name} is quarantined while "
+                          "the index's staff review it, and accepts no new files.")
     if release is None:
         release = release_insert(project=project, meta=incoming.meta, uploader=owner)
         changes.append(ProjectChange(tag=Tag.PROJECT_RELEASE_CREATED, action="new release",

@@ -61,7 +61,8 @@ def _project_page(request: HttpRequest, project: Project, release: Release | Non
     files: list[File] = []
     if release is not None and not quarantined:  # PEP 792: no files while quarantined
         # The sdist first ("sdist" > "bdist_wheel"), then the wheels by name.
-        files = list(release.files.order_by("-packagetype", "filename"))
+        files = list(File.objects.offered().filter(release=release).order_by(
+            "-packagetype", "filename"))
     context: dict[str, Any] = {
         "project": project,
         "release": release,

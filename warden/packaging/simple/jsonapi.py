@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
@@ -13,6 +14,10 @@ from packaging.version import InvalidVersion
 from warden.packaging.models import File, Project, Release
 from warden.packaging.names import name_normalize
 from warden.packaging.versions import release_current, version_key
+
+# PEP 792 and screening: only the files an installer may fetch (a quarantined project's
+# releases are listed without files).
+_offered = Prefetch("files", queryset=File.objects.offered())
 
 
 def _file_json(request: HttpRequest, f: File, release: Release) -> dict[str, Any]:
@@ -85,7 +90,7 @@ def project_json(request: HttpRequest, name: str) -> HttpResponse:
     found = _project_or_redirect(request, name)
     if isinstance(found, HttpResponse):
         return found
-    releases = list(found.releases.prefetch_related("files").select_related("project"))
+    releases = list(found.releases.prefetch_related(_offered).select_related("project"))
     if not releases:
         return HttpResponseNotFound('{"message": "Not Found"}', content_type="application/json")
     latest = release_current(releases)
@@ -111,7 +116,7 @@ def release_json(request: HttpRequest, name: str, version: str) -> HttpResponse:
     except InvalidVersion:
         canonical = version
     release = found.releases.filter(canonical_version=canonical).select_related(
-        "project").first()
+        "project").prefetch_related(_offered).first()
     if release is None:
         return HttpResponseNotFound('{"message": "Not Found"}', content_type="application/json")
     payload = {

@@ -19,6 +19,7 @@ from warden.accounts.twofactor.errors import TwoFactorRequiredForUpload
 from warden.accounts.twofactor.policy import setup_url, upload_allowed
 from warden.audit.origin import Interface, Origin
 from warden.packaging.errors import UploadError
+from warden.packaging.models import File
 from warden.packaging.publish import file_publish
 from warden.packaging.upload.form import incoming_from_form
 from warden.tokens.caveats import TokenError
@@ -137,5 +138,11 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
         for _field, uploads in files.lists():
             for uploaded in uploads:
                 uploaded.close()
-    return HttpResponse("OK\n" if result.created else "OK (already uploaded)\n",
-                        content_type="text/plain; charset=utf-8")
+    if File.objects.filter(pk=result.file.pk, held=True).exists():
+        # WARDEN_SCREEN_HOLD: say why the file is not installable yet (twine --verbose and
+        # curl show this body).
+        text = ("OK: the file is being screened for malware and will be listed once that "
+                "has finished.\n")
+    else:
+        text = "OK\n" if result.created else "OK (already uploaded)\n"
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")

@@ -8,7 +8,7 @@ never from live rows: the user, token or project it names may be gone.
 Details read here, when the recording service supplied them: `email` (email events), `method`
 (two-factor events: "totp", "webauthn", "recovery_codes"), `role` (role events; `to` for a
 change), `reason`
-(yank), `name` (a prohibited name).
+(yank, quarantine), `name` (a prohibited name), `check`, `state` and `verdict` (screening).
 """
 
 from __future__ import annotations
@@ -69,6 +69,12 @@ SENTENCES: Mapping[Tag, Promise] = {
     Tag.PROJECT_RELEASE_REMOVED: gettext_lazy("%(who)s deleted release %(version)s"),
     Tag.PROJECT_FILE_UPLOADED: gettext_lazy("%(who)s uploaded %(filename)s"),
     Tag.PROJECT_FILE_REMOVED: gettext_lazy("%(who)s deleted %(filename)s"),
+    Tag.PROJECT_FILE_SCREENED: gettext_lazy("%(filename)s was screened and published"),
+    Tag.PROJECT_QUARANTINED: gettext_lazy("%(who)s quarantined the project"),
+    Tag.PROJECT_UNQUARANTINED: gettext_lazy("%(who)s released the project from quarantine"),
+    Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy("%(who)s quarantined release %(version)s"),
+    Tag.PROJECT_RELEASE_UNQUARANTINED: gettext_lazy(
+        "%(who)s released release %(version)s from quarantine"),
     Tag.STAFF_USER_DISABLED: gettext_lazy("Staff member %(actor)s disabled the account %(user)s"),
     Tag.STAFF_USER_PASSWORD_RESET_FORCED: gettext_lazy(
         "Staff member %(actor)s forced a password reset for %(user)s"),
@@ -80,6 +86,13 @@ SENTENCES: Mapping[Tag, Promise] = {
         "Staff member %(actor)s prohibited the project name %(name)s"),
     Tag.STAFF_TOKEN_REVOKED: gettext_lazy(
         "Staff member %(actor)s revoked the API token %(token)s of %(user)s"),
+    Tag.STAFF_CHECK_STATE_CHANGED: gettext_lazy(
+        "Staff member %(actor)s set the check %(check)s to %(state)s"),
+    Tag.STAFF_CHECK_BACKFILL_STARTED: gettext_lazy(
+        "Staff member %(actor)s started re-scanning every file with the check %(check)s"),
+    Tag.STAFF_CHECK_RESULT_REVIEWED: gettext_lazy(
+        "Staff member %(actor)s reviewed a result of the check %(check)s on %(filename)s: "
+        "%(verdict)s"),
 }
 
 # The same events said differently when the person acting is the one they are about.
@@ -91,6 +104,9 @@ SENTENCES_ABOUT_ONESELF: Mapping[Tag, Promise] = {
 # Extra words for some events when their details hold them.
 SENTENCES_WITH_REASON: Mapping[Tag, Promise] = {
     Tag.PROJECT_RELEASE_YANKED: gettext_lazy("%(who)s yanked release %(version)s: %(reason)s"),
+    Tag.PROJECT_QUARANTINED: gettext_lazy("%(who)s quarantined the project: %(reason)s"),
+    Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy(
+        "%(who)s quarantined release %(version)s: %(reason)s"),
 }
 SENTENCES_WITH_FILE: Mapping[Tag, Promise] = {
     Tag.ACCOUNT_TOKEN_USED: gettext_lazy("%(who)s was used to upload %(filename)s"),
@@ -131,12 +147,20 @@ LABELS: Mapping[Tag, Promise] = {
     Tag.PROJECT_RELEASE_REMOVED: gettext_lazy("Release deleted"),
     Tag.PROJECT_FILE_UPLOADED: gettext_lazy("File uploaded"),
     Tag.PROJECT_FILE_REMOVED: gettext_lazy("File deleted"),
+    Tag.PROJECT_FILE_SCREENED: gettext_lazy("File screened"),
+    Tag.PROJECT_QUARANTINED: gettext_lazy("Project quarantined"),
+    Tag.PROJECT_UNQUARANTINED: gettext_lazy("Project released from quarantine"),
+    Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy("Release quarantined"),
+    Tag.PROJECT_RELEASE_UNQUARANTINED: gettext_lazy("Release released from quarantine"),
     Tag.STAFF_USER_DISABLED: gettext_lazy("Account disabled by staff"),
     Tag.STAFF_USER_PASSWORD_RESET_FORCED: gettext_lazy("Password reset forced by staff"),
     Tag.STAFF_TWO_FACTOR_RESET: gettext_lazy("Two-factor authentication reset by staff"),
     Tag.STAFF_PROJECT_REMOVED: gettext_lazy("Project removed by staff"),
     Tag.STAFF_NAME_PROHIBITED: gettext_lazy("Project name prohibited"),
     Tag.STAFF_TOKEN_REVOKED: gettext_lazy("API token revoked by staff"),
+    Tag.STAFF_CHECK_STATE_CHANGED: gettext_lazy("Check state changed"),
+    Tag.STAFF_CHECK_BACKFILL_STARTED: gettext_lazy("Check re-scan started"),
+    Tag.STAFF_CHECK_RESULT_REVIEWED: gettext_lazy("Check result reviewed"),
 }
 
 ROLES: Mapping[str, Promise] = {
@@ -203,6 +227,9 @@ def _words(event: Event) -> dict[str, str]:
         "reason": _detail(details, "reason"),
         "name": _detail(details, "name") or event.project_name,
         "remaining": _detail(details, "remaining") or "?",
+        "check": _detail(details, "check") or "?",
+        "state": _detail(details, "state") or "?",
+        "verdict": _detail(details, "verdict") or "?",
     }
 
 

@@ -1,0 +1,162 @@
+"""An uploaded archive read in memory only, for the checks.
+
+The bytes may be hostile: member names are only ever strings here (never paths on disk),
+every read is capped, a corrupt archive gives what could be read and `broken=True`, and
+nothing is extracted, imported or run. Read with `read`, never with tarfile's `extract*`.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+MEMBER_MAX = 5_000_000        # a bigger member is listed but never read (bombs, blobs)
+TOTAL_MAX = 100_000_000       # decompressed bytes read per archive, over all members
+MEMBERS_MAX = 20_000          # members listed per archive
+TEXT_SUFFIXES = (".py", ".pyw", ".pth", ".pyi", ".cfg", ".toml", ".txt", ".in", ".json",
+                 ".sh", ".bat", ".ps1", ".js", ".ini", ".yml", ".yaml")
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    size: int
+    is_file: bool
+    is_link: bool = False
+    mode: int = 0
+
+
+class Archive:
+    """The members of a `.whl`/`.zip` or `.tar.gz`/`.tar.bz2` archive, from its bytes."""
+
+    def __init__(self, filename: str, data: bytes) -> None:
+        self.filename = filename
+        self.broken = False
+        self._read_total = 0
+        self._cache: dict[str, bytes] = {}
+        self._zip: zipfile.ZipFile | None = None
+        self._tar: tarfile.TarFile | None = None
+        self._tar_members: dict[str, tarfile.TarInfo] = {}
+        self.members: list[Member] = []
+        try:
+            if data[:4] == b"PK\x03\x04":
+                self.kind = "zip"
+                self._zip_open(data)
+            elif data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
+                self.kind = "tar"
+                self._tar_open(data)
+            else:
+                self.kind = "unknown"
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile, tarfile.TarError,
+                UnicodeDecodeError):
+            self.broken = True
+
+    def _zip_open(self, data: bytes) -> None:
+        self._zip = zipfile.ZipFile(io.BytesIO(data))
+        for info in self._zip.infolist()[:MEMBERS_MAX]:
+            link = (info.external_attr >> 16) & 0o170000 == 0o120000
+            self.members.append(Member(info.filename, info.file_size,
+                                       is_file=not info.is_dir() and not link, is_link=link,
+                                       mode=(info.external_attr >> 16) & 0o7777))
+
+    def _tar_open(self, data: bytes) -> None:
+        self._tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        try:
+            for count, info in enumerate(self._tar):
+                if count >= MEMBERS_MAX:
+                    break
+                self._tar_members.setdefault(info.name, info)
+                self.members.append(Member(info.name, info.size, is_file=info.isfile(),
+                                           is_link=info.issym() or info.islnk(),
+                                           mode=info.mode & 0o7777))
+        except (OSError, EOFError, tarfile.TarError):
+            self.broken = True   # a truncated sdist: keep the members listed so far
+
+    def read(self, name: str) -> bytes | None:
+        """The member's bytes, or None when it is not a regular file, too big, past the
+        archive's budget or unreadable."""
+        if name in self._cache:
+            return self._cache[name]
+        data = self._read(name)
+        if data is not None:
+            self._cache[name] = data
+        return data
+
+    def _read(self, name: str) -> bytes | None:
+        budget = min(MEMBER_MAX, TOTAL_MAX - self._read_total)
+        if budget <= 0:
+            return None
+        try:
+            if self._zip is not None:
+                info = self._zip.getinfo(name)
+                if info.file_size > budget:
+                    return None
+                with self._zip.open(info) as member:
+                    data = member.read(budget + 1)
+            elif self._tar is not None and name in self._tar_members:
+                tinfo = self._tar_members[name]
+                if not tinfo.isfile() or tinfo.size > budget:
+                    return None
+                extracted = self._tar.extractfile(tinfo)
+                if extracted is None:
+                    return None
+                data = extracted.read(budget + 1)
+            else:
+                return None
+        except (OSError, EOFError, KeyError, ValueError, RuntimeError, zipfile.BadZipFile,
+                tarfile.TarError):
+            # RuntimeError: an encrypted zip member.
+            self.broken = True
+            return None
+        if len(data) > budget:   # the header lied about the size
+            return None
+        self._read_total += len(data)
+        return data
+
+    def text(self, name: str) -> str | None:
+        data = self.read(name)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def texts(self, suffixes: tuple[str, ...] = (".py",)) -> Iterator[tuple[str, str]]:
+        """(member name, decoded text) of the regular members whose name ends with one of
+        `suffixes`, in archive order."""
+        for member in self.members:
+            if member.is_file and member.name.lower().endswith(suffixes):
+                text = self.text(member.name)
+                if text is not None:
+                    yield member.name, text
+
+
+_MULTI = {"classifier", "requires-dist", "project-url", "provides-extra", "platform"}
+
+
+def core_metadata(archive: Archive) -> dict[str, object]:
+    """The archive's own core metadata (a wheel's `*.dist-info/METADATA`, an sdist's top
+    `PKG-INFO`), lower-case keys with `_` for `-`; multi-use fields as lists. Empty when
+    there is none: the upload path has already insisted on it, a corpus sample may not."""
+    import email.parser
+
+    chosen = ""
+    for member in archive.members:
+        name = member.name
+        depth = name.strip("/").count("/")
+        if (name.endswith(".dist-info/METADATA") and depth == 1) or (
+                name.endswith("PKG-INFO") and depth <= 1):
+            chosen = name
+            break
+    text = archive.text(chosen) if chosen else None
+    if not text:
+        return {}
+    message = email.parser.Parser().parsestr(text[:1_000_000])
+    found: dict[str, object] = {}
+    for key in set(message.keys()):
+        field = key.lower()
+        values = [str(v) for v in message.get_all(key) or []]
+        found[field.replace("-", "_")] = values if field in _MULTI else values[0]
+    payload = message.get_payload()
+    if isinstance(payload, str) and payload.strip() and "description" not in found:
+        found["description"] = payload
+    return found

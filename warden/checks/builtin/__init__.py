@@ -1,0 +1,1 @@
+"""The built-in checks, one module each, registered under the `warden.checks` entry point group."""

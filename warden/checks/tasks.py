@@ -1,0 +1,14 @@
+"""Screening's deferred work, run by the task worker after the upload committed."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from warden.checks import services
+
+
+@task()
+def screen(*, screening_id: int) -> None:
+    """Scan one file with its checks and apply the policy. Never raises for a check's fault:
+    a crashing or overrunning check is an error result of its own."""
+    services.screening_run(screening_id=screening_id)
