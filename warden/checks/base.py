@@ -48,11 +48,14 @@ _RANKS = {Classification.CLEAN: 0, Classification.INDETERMINATE: 1,
 class Hook(StrEnum):
     """What a check looks at. `file` runs on every uploaded file; `release` once per new
     release (on its first file) and `project` once per new project (on its first file), each
-    with that file as the artifact."""
+    with that file as the artifact; `schedule` when the operator's scheduler runs
+    `warden checks run-scheduled`, over the files uploaded since (e.g. a check whose rules
+    are updated daily looks again at yesterday's uploads)."""
 
     FILE = "file"
     RELEASE = "release"
     PROJECT = "project"
+    SCHEDULE = "schedule"
 
 
 class State(StrEnum):

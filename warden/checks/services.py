@@ -285,6 +285,20 @@ def check_backfill(*, name: str, origin: Origin) -> Backfill:
     return backfill
 
 
+def scheduled_run(*, since: timedelta) -> list[Screening]:
+    """Screen the files uploaded within `since` with every running check that has the
+    `schedule` hook. The policy acts on what they find, as on an upload's screening."""
+    states = check_states()
+    names = [name for name, cls in installed().items()
+             if Hook.SCHEDULE in cls.hooks and states[name] is not State.DISABLED]
+    if not names:
+        return []
+    recent = File.objects.filter(upload_time__gte=timezone.now() - since).select_related(
+        "release__project").order_by("pk")
+    with transaction.atomic():
+        return [_screening_create(file=file, checks=names) for file in recent]
+
+
 def backfill_progress(backfill: Backfill) -> tuple[int, int]:
     """(screenings finished, total)."""
     done = backfill.screenings.filter(state=ScreeningState.DONE).count()

@@ -101,6 +101,16 @@ class Die(Check):
         os._exit(7)
 
 
+class Scheduled(Check):
+    name = "t-scheduled"
+    summary = "runs from the operator's scheduler"
+    default_state = State.EVALUATION
+    hooks = frozenset({Hook.SCHEDULE})
+
+    def scan(self, artifact):
+        return Verdict(Classification.SUSPICIOUS, 0.4, "looked again later")
+
+
 class ProjectOnly(Check):
     name = "t-project"
     summary = "runs once per new project"
@@ -117,6 +127,7 @@ ENTRY_POINTS = {
     "t-spin": "warden_test_checks:Spin", "t-stuck": "warden_test_checks:Stuck",
     "t-hog": "warden_test_checks:Hog", "t-die": "warden_test_checks:Die",
     "t-project": "warden_test_checks:ProjectOnly",
+    "t-scheduled": "warden_test_checks:Scheduled",
 }
 
 Install = Callable[..., Path]

@@ -19,7 +19,7 @@ from warden.audit.vocabulary import Tag
 from warden.checks.base import State
 from warden.checks.models import CheckConfig, CheckResult, Screening
 from warden.checks.registry import installed
-from warden.checks.services import check_backfill, check_state_set
+from warden.checks.services import check_backfill, check_state_set, scheduled_run
 from warden.packaging.models import File, Project, ProjectStatus, Release
 from warden.packaging.quarantine import project_unquarantine, release_unquarantine
 from warden.packaging.services import project_delete
@@ -222,3 +222,17 @@ def test_no_screening_when_every_check_is_disabled(
         CheckConfig.objects.update_or_create(name=name, defaults={"state": State.DISABLED})
     uploaded(client, upload, alice_token, make_wheel("fresh", "1.0"))
     assert not Screening.objects.exists()
+
+
+def test_scheduled_checks_run_only_from_the_scheduler_over_recent_uploads(
+        client: Client, upload: Upload, alice_token: str, make_wheel: MakeDist,
+        run_tasks: Callable[[], None]) -> None:
+    file = uploaded(client, upload, alice_token, make_wheel("fresh", "1.0"))
+    assert "t-scheduled" not in Screening.objects.get(file=file).checks
+    run_tasks()
+    File.objects.filter(pk=file.pk).update(upload_time=file.upload_time - timedelta(days=3))
+    assert scheduled_run(since=timedelta(days=1)) == []
+    [queued] = scheduled_run(since=timedelta(days=7))
+    assert queued.checks == ["t-scheduled"]
+    run_tasks()
+    assert queued.results.get().message == "looked again later"
