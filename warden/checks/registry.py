@@ -43,15 +43,19 @@ def installed() -> dict[str, type[Check]]:
     """name -> class, sorted by name. A check that fails to load is logged and left out:
     one broken plug-in must not stop the others (nor uploads)."""
     found: dict[str, type[Check]] = {}
-    for point in entry_points(group=CHECKS_ENTRY_POINT_GROUP):
+    # Deterministic when two packages claim one name: Warden's own checks first, then by
+    # distribution name; the first claim wins and the other is logged.
+    points = sorted(entry_points(group=CHECKS_ENTRY_POINT_GROUP), key=lambda p: (
+        (p.dist.name if p.dist else "") != "warden", p.dist.name if p.dist else "", p.name))
+    for point in points:
         try:
             cls = check_validate(point.load())
         except Exception:
             log.exception("check %s (%s) could not be loaded", point.name, point.value)
             continue
         if cls.name in found and found[cls.name] is not cls:
-            log.error("two checks are named %s; keeping %s", cls.name,
-                      found[cls.name].__module__)
+            log.error("two checks are named %s; keeping %s, ignoring %s", cls.name,
+                      found[cls.name].__module__, point.value)
             continue
         found[cls.name] = cls
     return dict(sorted(found.items()))
