@@ -8,8 +8,10 @@ nothing is extracted, imported or run. Read with `read`, never with tarfile's `e
 from __future__ import annotations
 
 import io
+import lzma
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -50,8 +52,8 @@ class Archive:
                 self._tar_open(data)
             else:
                 self.kind = "unknown"
-        except (OSError, EOFError, ValueError, zipfile.BadZipFile, tarfile.TarError,
-                UnicodeDecodeError):
+        except (OSError, EOFError, ValueError, NotImplementedError, zipfile.BadZipFile,
+                tarfile.TarError, UnicodeDecodeError, zlib.error, lzma.LZMAError):
             self.broken = True
 
     def _zip_open(self, data: bytes) -> None:
@@ -106,9 +108,11 @@ class Archive:
                 data = extracted.read(budget + 1)
             else:
                 return None
-        except (OSError, EOFError, KeyError, ValueError, RuntimeError, zipfile.BadZipFile,
-                tarfile.TarError):
-            # RuntimeError: an encrypted zip member.
+        except (OSError, EOFError, KeyError, ValueError, RuntimeError, NotImplementedError,
+                zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError):
+            # A hostile archive must not be a way to make every check fail (an error is no
+            # verdict): RuntimeError is an encrypted zip member, NotImplementedError an
+            # unsupported compression method, zlib/lzma errors corrupt data.
             self.broken = True
             return None
         if len(data) > budget:   # the header lied about the size

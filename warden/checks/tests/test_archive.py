@@ -92,3 +92,12 @@ def test_the_reader_has_no_way_to_extract() -> None:
     # Reads go through ZipFile.open / TarFile.extractfile into memory; never extract*.
     source = Path(archive_module.__file__).read_text()
     assert "extractall" not in source and ".extract(" not in source
+
+
+def test_corrupt_compressed_data_is_unreadable_not_an_error() -> None:
+    data = bytearray(zip_bytes({"demo/a.py": b"a = 1\n" * 200}))
+    start = data.find(b"PK\x03\x04") + 30 + len("demo/a.py")
+    data[start:start + 20] = b"\xff" * 20       # garbage in the deflate stream
+    view = Archive("demo-1.0.zip", bytes(data))
+    assert view.read("demo/a.py") is None
+    assert view.broken
