@@ -13,6 +13,7 @@ urlpatterns = [
     path("manage/", include("warden.packaging.manage.urls")),
     path("manage/tokens/", include("warden.web.tokens.urls")),
     path("", include("warden.web.audit.urls")),
+    path("", include("warden.review.urls")),
     path("", include("warden.web.urls")),
     path("", include("warden.packaging.urls")),
     path("", include("warden.tuf.urls")),

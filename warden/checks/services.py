@@ -265,24 +265,46 @@ def result_review(*, result: CheckResult, review: Review, note: str,
 
 
 def check_backfill(*, name: str, origin: Origin) -> Backfill:
-    """Re-run check `name` over every stored file, to evaluate a (new) version. Results
-    go to the review queue; a backfill never quarantines by itself."""
+    """Re-run check `name` over every stored file, to evaluate a (new) version. The
+    screenings are queued by a task (`backfill_fill`), not in the request: an index may hold
+    a million files. Results go to the review queue; a backfill never quarantines."""
+    from warden.checks.tasks import backfill_fill
+
     if origin.actor is not None:
         _staff_require(origin)
     cls = installed()[name]
     with transaction.atomic():
         backfill = Backfill.objects.create(check_name=name, check_version=cls.version,
-                                           started_by=origin.actor)
-        files = File.objects.select_related("release__project").order_by("pk")
-        total = 0
-        for file in files.iterator(chunk_size=500):
-            _screening_create(file=file, checks=[name], backfill=backfill)
-            total += 1
-        Backfill.objects.filter(pk=backfill.pk).update(total=total)
-        backfill.total = total
+                                           started_by=origin.actor, total=File.objects.count())
         record_event(tag=Tag.STAFF_CHECK_BACKFILL_STARTED, origin=origin,
-                     details={"check": name, "version": cls.version, "files": total})
+                     details={"check": name, "version": cls.version, "files": backfill.total})
+        enqueue_on_commit(backfill_fill, backfill_id=backfill.pk)
     return backfill
+
+
+BACKFILL_CHUNK = 500
+
+
+def backfill_queue(*, backfill_id: int) -> int:
+    """Queue a screening per stored file for the backfill, a chunk per transaction, after
+    the last file already queued (so a rerun after a crash carries on). Returns how many
+    files are queued in all; files uploaded since the backfill started are left out (their
+    upload screened them)."""
+    backfill = Backfill.objects.get(pk=backfill_id)
+    files = File.objects.filter(upload_time__lte=backfill.created).select_related(
+        "release__project").order_by("pk")
+    while True:
+        last = backfill.screenings.exclude(file=None).order_by("-file_id").values_list(
+            "file_id", flat=True).first() or 0
+        with transaction.atomic():
+            chunk = list(files.filter(pk__gt=last)[:BACKFILL_CHUNK])
+            for file in chunk:
+                _screening_create(file=file, checks=[backfill.check_name], backfill=backfill)
+        if len(chunk) < BACKFILL_CHUNK:
+            break
+    queued = backfill.screenings.count()
+    Backfill.objects.filter(pk=backfill.pk).update(total=queued)
+    return queued
 
 
 def scheduled_run(*, since: timedelta) -> list[Screening]:

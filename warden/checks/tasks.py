@@ -12,3 +12,9 @@ def screen(*, screening_id: int) -> None:
     """Scan one file with its checks and apply the policy. Never raises for a check's fault:
     a crashing or overrunning check is an error result of its own."""
     services.screening_run(screening_id=screening_id)
+
+
+@task()
+def backfill_fill(*, backfill_id: int) -> None:
+    """Queue the screenings of a staff-started re-scan of every stored file."""
+    services.backfill_queue(backfill_id=backfill_id)

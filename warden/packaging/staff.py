@@ -12,7 +12,7 @@ from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
 from warden.packaging.models import Project
-from warden.packaging.services import project_lock, project_purge
+from warden.packaging.services import prohibited_name_add, project_lock, project_purge
 
 log = logging.getLogger("warden.staff")
 
@@ -34,3 +34,12 @@ def project_remove(*, project: Project, origin: Origin) -> None:
         files = project_purge(project=project, action="remove project (staff)", origin=origin)
     log.info("staff %s removed project %s (%d file(s))", staff_user.username, normalized_name,
              len(files))
+
+
+def project_remove_and_prohibit(*, project: Project, reason: str, origin: Origin) -> None:
+    """Remove `project` (as `project_remove`) and prohibit its name, both or neither: a
+    removed malware project whose name stayed free could be registered again at once by
+    whoever uploaded it."""
+    with transaction.atomic():
+        project_remove(project=project, origin=origin)
+        prohibited_name_add(name=project.name, reason=reason, origin=origin)

@@ -19,7 +19,7 @@ from warden.audit.vocabulary import Tag
 from warden.checks.base import State
 from warden.checks.models import CheckConfig, CheckResult, Screening
 from warden.checks.registry import installed
-from warden.checks.services import check_backfill, check_state_set, scheduled_run
+from warden.checks.services import backfill_queue, check_backfill, check_state_set, scheduled_run
 from warden.packaging.models import File, Project, ProjectStatus, Release
 from warden.packaging.quarantine import project_unquarantine, release_unquarantine
 from warden.packaging.services import project_delete
@@ -207,6 +207,7 @@ def test_a_backfill_rescans_every_file_and_never_acts(
     backfill = check_backfill(name="t-marker", origin=acting(staff))
     assert backfill.total == 1
     run_tasks()
+    assert backfill_queue(backfill_id=backfill.pk) == 1   # a rerun queues nothing twice
     rescan = Screening.objects.get(backfill=backfill)
     assert rescan.checks == ["t-marker"] and rescan.state == "done"
     assert rescan.results.get().classification == "malicious"
