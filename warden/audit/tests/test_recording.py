@@ -32,6 +32,8 @@ from warden.accounts.models import User
 from warden.audit.models import Event
 from warden.audit.origin import Interface, Origin
 from warden.audit.vocabulary import Tag
+from warden.checks.models import CheckResult, Screening
+from warden.checks.tests.conftest import install_checks, test_checks
 from warden.packaging import roles
 from warden.packaging.manage.tests.conftest import reauthenticated
 from warden.packaging.models import File, Project, Release, Role, RoleInvitation, RoleName
@@ -47,6 +49,8 @@ pytestmark = pytest.mark.django_db
 storage_dir, upload_temp_dir = packaging.storage_dir, packaging.upload_temp_dir
 dist_dir, make_wheel, make_sdist = packaging.dist_dir, packaging.make_wheel, packaging.make_sdist
 upload = packaging.upload
+# Screening's test checks, installed as a third-party package would be.
+install_checks, test_checks = install_checks, test_checks
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -776,6 +780,116 @@ def test_prohibiting_a_name_records_it_with_the_reason(staff: User) -> None:
     from_client(prohibited)
     assert (prohibited.chain, prohibited.project_name) == ("staff", "evil-pkg")
     assert prohibited.details == {"reason": "typosquat"}
+
+
+# --- screening and quarantine ---------------------------------------------------------------
+
+
+def screened(file: File) -> Screening:
+    """A finished screening of `file` with one malicious result, as the worker leaves it."""
+    screening = Screening.objects.create(
+        file=file, normalized_name="demo", project_name="demo", version="1.0",
+        filename=file.filename, sha256=file.sha256, checks=["t-marker"], state="done",
+        classification="malicious", confidence=0.99)
+    CheckResult.objects.create(screening=screening, check_name="t-marker", check_version=1,
+                               state="enabled", classification="malicious", confidence=0.99,
+                               message="EVIL marker")
+    return screening
+
+
+@records(Tag.PROJECT_FILE_SCREENED)
+def test_a_held_file_published_after_screening_records_it_by_nobody(
+        settings: Any, test_checks: Path, alice_token: str, make_wheel: MakeDist,
+        upload: Upload, run_tasks: Callable[[], None]) -> None:
+    settings.WARDEN_SCREEN_HOLD = True
+    path = make_wheel("fresh", "1.0")
+    assert upload(twine(), alice_token, path).status_code == 200
+    run_tasks()
+
+    published = event(Tag.PROJECT_FILE_SCREENED)
+    by(published, None)
+    on_project(published, "fresh", version="1.0", filename=path.name)
+    assert published.details == {"via": "screening"}
+
+
+@records(Tag.PROJECT_QUARANTINED)
+@records(Tag.PROJECT_UNQUARANTINED)
+def test_staff_quarantining_and_releasing_a_project_records_both_with_the_reason(
+        demo: Project, staff: User) -> None:
+    screening = screened(File.objects.filter(release__project=demo).first())
+    client = browser(staff)
+    response = client.post(reverse("review-project-quarantine", args=[screening.pk]),
+                           {"project-reason": "steals tokens"})
+    assert response.status_code == 302
+    response = client.post(reverse("review-project-unquarantine", args=[screening.pk]))
+    assert response.status_code == 302
+
+    quarantined = event(Tag.PROJECT_QUARANTINED)
+    by(quarantined, staff)
+    from_client(quarantined)
+    on_project(quarantined, "demo")
+    assert quarantined.details == {"reason": "steals tokens"}
+    released = event(Tag.PROJECT_UNQUARANTINED)
+    by(released, staff)
+    on_project(released, "demo")
+
+
+@records(Tag.PROJECT_RELEASE_QUARANTINED)
+@records(Tag.PROJECT_RELEASE_UNQUARANTINED)
+def test_staff_quarantining_and_releasing_a_release_records_both(
+        demo: Project, staff: User) -> None:
+    screening = screened(File.objects.filter(release__project=demo).first())
+    client = browser(staff)
+    response = client.post(reverse("review-release-quarantine", args=[screening.pk]),
+                           {"release-reason": "a dropper in 1.0"})
+    assert response.status_code == 302
+    response = client.post(reverse("review-release-unquarantine", args=[screening.pk]))
+    assert response.status_code == 302
+
+    quarantined = event(Tag.PROJECT_RELEASE_QUARANTINED)
+    by(quarantined, staff)
+    from_client(quarantined)
+    on_project(quarantined, "demo", version="1.0")
+    assert quarantined.details == {"reason": "a dropper in 1.0"}
+    on_project(event(Tag.PROJECT_RELEASE_UNQUARANTINED), "demo", version="1.0")
+
+
+@records(Tag.STAFF_CHECK_RESULT_REVIEWED)
+def test_a_reviewers_verdict_records_the_check_the_file_and_the_verdict(
+        demo: Project, staff: User) -> None:
+    screening = screened(File.objects.filter(release__project=demo).first())
+    result = screening.results.get()
+    response = browser(staff).post(
+        reverse("review-result-review", args=[screening.pk, result.pk]),
+        {f"r{result.pk}-review": "false_positive", f"r{result.pk}-note": "a test fixture"})
+    assert response.status_code == 302
+
+    reviewed = event(Tag.STAFF_CHECK_RESULT_REVIEWED)
+    by(reviewed, staff)
+    from_client(reviewed)
+    assert reviewed.filename == screening.filename
+    assert reviewed.details == {"check": "t-marker", "verdict": "false_positive",
+                                "result": result.pk}
+
+
+@records(Tag.STAFF_CHECK_STATE_CHANGED)
+@records(Tag.STAFF_CHECK_BACKFILL_STARTED)
+def test_staff_changing_a_checks_state_and_starting_a_rescan_records_both(
+        test_checks: Path, demo: Project, staff: User) -> None:
+    client = browser(staff)
+    response = client.post(reverse("review-check-state", args=["t-marker"]),
+                           {"state": "evaluation"})
+    assert response.status_code == 302
+    response = client.post(reverse("review-check-backfill", args=["t-marker"]))
+    assert response.status_code == 302
+
+    changed = event(Tag.STAFF_CHECK_STATE_CHANGED)
+    by(changed, staff)
+    from_client(changed)
+    assert changed.details == {"check": "t-marker", "state": "evaluation", "version": 1}
+    started = event(Tag.STAFF_CHECK_BACKFILL_STARTED)
+    by(started, staff)
+    assert started.details == {"check": "t-marker", "version": 1, "files": 2}
 
 
 # --- two-factor authentication --------------------------------------------------------------
