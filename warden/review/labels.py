@@ -34,6 +34,7 @@ HOOKS: Mapping[str, Promise] = {
     "file": _("every uploaded file"),
     "release": _("the first file of each new release"),
     "project": _("the first file of each new project"),
+    "schedule": _("recent uploads, when the scheduler runs warden checks run-scheduled"),
 }
 STATE_HELP: Mapping[str, Promise] = {
     "disabled": _("Disabled: the check does not run."),
