@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -117,7 +118,10 @@ def check_state(request: HttpRequest, name: str) -> HttpResponse:
 def check_backfill_view(request: HttpRequest, name: str) -> HttpResponse:
     cls = _check(name)
     backfill = check_backfill(name=cls.name, origin=Origin.from_request(request))
-    messages.success(request, _("Re-scanning %(count)d files with %(check)s. The results "
-                                "go to the review queue; a re-scan never quarantines.")
-                     % {"count": backfill.total, "check": cls.name})
+    messages.success(request, ngettext(
+        "Re-scanning %(count)d file with %(check)s. The results go to the review queue; a "
+        "re-scan never quarantines.",
+        "Re-scanning %(count)d files with %(check)s. The results go to the review queue; a "
+        "re-scan never quarantines.", backfill.total)
+        % {"count": backfill.total, "check": cls.name})
     return redirect("review-check", name=cls.name)

@@ -231,7 +231,7 @@ def test_staff_quarantine_the_release_alone_and_release_it_again(
     release.refresh_from_db()
     assert release.quarantined
     assert Project.objects.get(pk=release.project_id).status == "active"
-    assert "Release this release from quarantine" in page_text(staff.get(url(screening)))
+    assert "End the quarantine of this release" in page_text(staff.get(url(screening)))
 
     staff.post(action("review-release-unquarantine", screening))
     release.refresh_from_db()

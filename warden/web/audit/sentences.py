@@ -24,6 +24,7 @@ from warden.audit.models import Event
 from warden.audit.services import NO_ADDRESS_COMMITMENT
 from warden.audit.vocabulary import Tag
 from warden.packaging.models import RoleName
+from warden.review import labels
 
 # An event recorded without any address (a CLI command, a task) has no "from ..." in its
 # sentence at all, while an erased address is still mentioned as erased.
@@ -74,7 +75,7 @@ SENTENCES: Mapping[Tag, Promise] = {
     Tag.PROJECT_UNQUARANTINED: gettext_lazy("%(who)s released the project from quarantine"),
     Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy("%(who)s quarantined release %(version)s"),
     Tag.PROJECT_RELEASE_UNQUARANTINED: gettext_lazy(
-        "%(who)s released release %(version)s from quarantine"),
+        "%(who)s ended the quarantine of release %(version)s"),
     Tag.STAFF_USER_DISABLED: gettext_lazy("Staff member %(actor)s disabled the account %(user)s"),
     Tag.STAFF_USER_PASSWORD_RESET_FORCED: gettext_lazy(
         "Staff member %(actor)s forced a password reset for %(user)s"),
@@ -151,7 +152,7 @@ LABELS: Mapping[Tag, Promise] = {
     Tag.PROJECT_QUARANTINED: gettext_lazy("Project quarantined"),
     Tag.PROJECT_UNQUARANTINED: gettext_lazy("Project released from quarantine"),
     Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy("Release quarantined"),
-    Tag.PROJECT_RELEASE_UNQUARANTINED: gettext_lazy("Release released from quarantine"),
+    Tag.PROJECT_RELEASE_UNQUARANTINED: gettext_lazy("Release quarantine ended"),
     Tag.STAFF_USER_DISABLED: gettext_lazy("Account disabled by staff"),
     Tag.STAFF_USER_PASSWORD_RESET_FORCED: gettext_lazy("Password reset forced by staff"),
     Tag.STAFF_TWO_FACTOR_RESET: gettext_lazy("Two-factor authentication reset by staff"),
@@ -228,8 +229,8 @@ def _words(event: Event) -> dict[str, str]:
         "name": _detail(details, "name") or event.project_name,
         "remaining": _detail(details, "remaining") or "?",
         "check": _detail(details, "check") or "?",
-        "state": _detail(details, "state") or "?",
-        "verdict": _detail(details, "verdict") or "?",
+        "state": labels.label(labels.STATES, _detail(details, "state")) or "?",
+        "verdict": labels.label(labels.REVIEWS, _detail(details, "verdict")) or "?",
     }
 
 

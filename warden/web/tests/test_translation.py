@@ -40,7 +40,7 @@ def _msgids(catalogue: Path) -> set[str]:
     result = subprocess.run(["msgattrib", "--no-wrap", str(catalogue)], capture_output=True,
                             text=True, check=True)
     ids, current, field = set(), {"msgctxt": "", "msgid": ""}, ""
-    for line in result.stdout.splitlines() + [""]:
+    for line in [*result.stdout.splitlines(), ""]:
         if line.startswith(("msgctxt ", "msgid ")):
             field, _, rest = line.partition(" ")
             current[field] = rest[1:-1]

@@ -202,3 +202,17 @@ def test_an_operators_command_is_named_not_blamed_on_the_tokens_owner(
     sentence = str(event_sentence(event))
     assert sentence.startswith("An operator (warden token revoke)")
     assert "olive" not in sentence.split(" revoked")[0]
+
+
+def test_a_checks_state_and_a_reviewers_verdict_are_said_in_the_readers_language(
+        alice: User) -> None:
+    staff = web(alice)
+    changed = record_event(tag=Tag.STAFF_CHECK_STATE_CHANGED, origin=staff,
+                           details={"check": "pyast", "state": "evaluation"})
+    reviewed = record_event(tag=Tag.STAFF_CHECK_RESULT_REVIEWED, origin=staff,
+                            filename="x-1.0.tar.gz",
+                            details={"check": "pyast", "verdict": "false_positive"})
+    assert "set the check pyast to evaluation" in event_sentence(changed)
+    with translation.override("de"):
+        assert "Erprobung" in event_sentence(changed)
+        assert "Fehlalarm" in event_sentence(reviewed)
