@@ -65,7 +65,11 @@ class Archive:
                                        mode=(info.external_attr >> 16) & 0o7777))
 
     def _tar_open(self, data: bytes) -> None:
-        self._tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        # Decompressed once, up front: tarfile over a gzip stream seeks by decompressing again
+        # from the start, so reading members out of order would cost quadratic time.
+        raw = _gunzipped(data)
+        self._tar = tarfile.open(fileobj=io.BytesIO(data if raw is None else raw),
+                                 mode="r:*" if raw is None else "r:")
         try:
             for count, info in enumerate(self._tar):
                 if count >= MEMBERS_MAX:
@@ -132,6 +136,21 @@ class Archive:
                 text = self.text(member.name)
                 if text is not None:
                     yield member.name, text
+
+
+def _gunzipped(data: bytes) -> bytes | None:
+    """A gzip stream's content, or None when it is not gzip or would pass `TOTAL_MAX`
+    (then the tar is read streaming, as far as the budget goes)."""
+    if data[:2] != b"\x1f\x8b":
+        return None
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        raw = inflater.decompress(data, TOTAL_MAX + 1)
+    except zlib.error:
+        return None
+    # A second gzip member (unused_data) is rare; tarfile's own reader handles it.
+    whole = not inflater.unconsumed_tail and not inflater.unused_data
+    return raw if whole and len(raw) <= TOTAL_MAX else None
 
 
 _MULTI = {"classifier", "requires-dist", "project-url", "provides-extra", "platform"}

@@ -1,0 +1,63 @@
+"""Behaviours of Python source that cannot be parsed (Python 2, deliberately broken) or that
+lies past the parsing budget, read line by line with regular expressions.
+
+Coarser than `pyast.py`: the context is guessed from indentation (a line at column 0 runs on
+import), and a call's arguments are what the same line shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from warden.checks.builtin import patterns
+from warden.checks.builtin.pyast import IMPORT, INSTALL, RUNTIME, Fact
+
+_EXEC = re.compile(r"(?<![\w.])(?:exec|eval)\s*\(|^\s*exec\s+[\w(]")
+_DECODED = re.compile(r"b64decode|b32decode|b85decode|decompress|marshal\.loads|fromhex|"
+                      r"unhexlify|decrypt|decode\(|\[::-1\]|chr\(")
+_REMOTE = re.compile(r"urlopen|requests\.(?:get|post)|urllib\.request")
+_PROCESS = re.compile(r"\b(?:os\.system|os\.popen|subprocess\.\w+|Popen|os\.startfile|"
+                      r"os\.exec\w+|os\.spawn\w+|ShellExecute\w*)\s*\(")
+_NETWORK = re.compile(r"\b(?:urlopen|urlretrieve|requests\.(?:get|post|put|request)|"
+                      r"urllib2?\.\w+|socket\.socket|socket\.create_connection|"
+                      r"httplib\.HTTPS?Connection|http\.client\.HTTPS?Connection|"
+                      r"httpx\.(?:get|post)|gethostbyname)\s*\(")
+_HOST = re.compile(r"\b(?:socket\.gethostname|getpass\.getuser|os\.getlogin|platform\.node|"
+                   r"os\.uname|platform\.uname|os\.getcwd)\s*\(")
+_LITERAL_URL = re.compile(r"[\"'](?:https?|ftp)://|[\"']\d{1,3}(?:\.\d{1,3}){3}[\"']")
+# For source past the budget: only what is damning on one line.
+STRONG = re.compile(r"(?:exec|eval)\s*\(.{0,200}?(?:b64decode|decompress|marshal\.loads|"
+                    r"decrypt|urlopen|requests\.get)")
+
+
+def line_facts(text: str, *, install: bool) -> Iterator[Fact]:
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > 20_000:
+            line = line[:20_000]
+        if not patterns.names_any(line, patterns.RISKY) and not _HOST.search(line):
+            continue
+        where = INSTALL if install else (IMPORT if line[:1] not in (" ", "\t") else RUNTIME)
+        if _EXEC.search(line):
+            how = ("remote" if _REMOTE.search(line) else
+                   "decoded" if _DECODED.search(line) else "dynamic")
+            yield Fact("exec", where, number, number, how, bad=how != "dynamic")
+        if _PROCESS.search(line):
+            yield Fact("process", where, number, number, line.strip()[:300],
+                       bad=bool(patterns.BAD_COMMAND.search(line)))
+        if _NETWORK.search(line):
+            yield Fact("network", where, number, number, line.strip()[:100],
+                       bad=bool(_LITERAL_URL.search(line)))
+        if _HOST.search(line):
+            yield Fact("hostinfo", where, number, number, line.strip()[:100])
+
+
+def strong_facts(text: str) -> Iterator[Fact]:
+    """Decode-or-fetch-then-run on one line, anywhere in a file too big to parse."""
+    for match in STRONG.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        if text.count("'", start, match.start()) % 2 or text.count('"', start, match.start()) % 2:
+            continue   # inside a string: code a tool sends elsewhere, not code it runs
+        number = text.count("\n", 0, match.start()) + 1
+        how = "remote" if _REMOTE.search(match.group()) else "decoded"
+        yield Fact("exec", RUNTIME, number, number, how, bad=True)
