@@ -21,8 +21,8 @@ Connect receivers in an `AppConfig.ready()`, with a `dispatch_uid`.
 
 Malware checks are not signals: a check is a class found through the `warden.checks`
 entry point group (`CHECKS_ENTRY_POINT_GROUP`), so a third party ships one as an ordinary
-package; the screening domain enqueues one run per check for every file that
-`project_changed` reports as added.
+package; the screening domain queues one screening (a task running every applicable
+check) for every file that `project_changed` reports as uploaded.
 """
 
 from __future__ import annotations
