@@ -10,6 +10,8 @@ every other change of that weight, they need the password entered within the las
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -39,6 +41,19 @@ from warden.web.audit.views import staff_required
 
 def _back(screening_id: int) -> HttpResponse:
     return redirect("review-screening", screening_id=screening_id)
+
+
+def _done(request: HttpRequest, screening_id: int, act: Callable[[], object],
+          message: str) -> HttpResponse:
+    """Run the service `act`; say `message`, or the service's reason for refusing (already
+    quarantined, not quarantined), and go back to the screening."""
+    try:
+        act()
+    except ManageError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return _back(screening_id)
 
 
 def _project(screening_id: int) -> Project:
@@ -84,15 +99,11 @@ def project_quarantine_view(request: HttpRequest, screening_id: int) -> HttpResp
     if not form.is_valid():
         return screening_page(request, screening_get(screening_id), bound={"project": form},
                               status=400)
-    try:
-        project_quarantine(project=project, reason=form.cleaned_data["reason"],
-                           origin=Origin.from_request(request))
-    except ManageError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("%(project)s is quarantined: none of its files can be "
-                                    "installed.") % {"project": project.name})
-    return _back(screening_id)
+    origin, reason = Origin.from_request(request), form.cleaned_data["reason"]
+    return _done(request, screening_id,
+                 lambda: project_quarantine(project=project, reason=reason, origin=origin),
+                 _("%(project)s is quarantined: none of its files can be installed.")
+                 % {"project": project.name})
 
 
 @login_required
@@ -102,14 +113,11 @@ def project_quarantine_view(request: HttpRequest, screening_id: int) -> HttpResp
 @require_reauth
 def project_unquarantine_view(request: HttpRequest, screening_id: int) -> HttpResponse:
     project = _project(screening_id)
-    try:
-        project_unquarantine(project=project, origin=Origin.from_request(request))
-    except ManageError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("%(project)s is released from quarantine: its files can "
-                                    "be installed again.") % {"project": project.name})
-    return _back(screening_id)
+    origin = Origin.from_request(request)
+    return _done(request, screening_id,
+                 lambda: project_unquarantine(project=project, origin=origin),
+                 _("%(project)s is released from quarantine: its files can be installed "
+                   "again.") % {"project": project.name})
 
 
 @login_required
@@ -123,15 +131,11 @@ def release_quarantine_view(request: HttpRequest, screening_id: int) -> HttpResp
     if not form.is_valid():
         return screening_page(request, screening_get(screening_id), bound={"release": form},
                               status=400)
-    try:
-        release_quarantine(release=release, reason=form.cleaned_data["reason"],
-                           origin=Origin.from_request(request))
-    except ManageError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Release %(version)s is quarantined: none of its files "
-                                    "can be installed.") % {"version": release.version})
-    return _back(screening_id)
+    origin, reason = Origin.from_request(request), form.cleaned_data["reason"]
+    return _done(request, screening_id,
+                 lambda: release_quarantine(release=release, reason=reason, origin=origin),
+                 _("Release %(version)s is quarantined: none of its files can be installed.")
+                 % {"version": release.version})
 
 
 @login_required
@@ -141,15 +145,11 @@ def release_quarantine_view(request: HttpRequest, screening_id: int) -> HttpResp
 @require_reauth
 def release_unquarantine_view(request: HttpRequest, screening_id: int) -> HttpResponse:
     release = _release(screening_id)
-    try:
-        release_unquarantine(release=release, origin=Origin.from_request(request))
-    except ManageError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Release %(version)s is released from quarantine: its "
-                                    "files can be installed again.")
-                         % {"version": release.version})
-    return _back(screening_id)
+    origin = Origin.from_request(request)
+    return _done(request, screening_id,
+                 lambda: release_unquarantine(release=release, origin=origin),
+                 _("Release %(version)s is released from quarantine: its files can be "
+                   "installed again.") % {"version": release.version})
 
 
 @login_required
