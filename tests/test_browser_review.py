@@ -7,7 +7,6 @@ installed, they read its page, enable it and re-scan every file with it. The pag
 from __future__ import annotations
 
 import secrets
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,6 +18,7 @@ from tests.clients import twine_upload
 from tests.conftest import Server, server_running
 from tests.dists import Dists
 from tests.test_browser_accounts import focused, tab_to
+from warden.checks.tests.conftest import plugin_install
 
 pytestmark = pytest.mark.e2e
 
@@ -210,11 +210,8 @@ MARKER = 'PROBE = "<b>RV-PROBE</b>"\n'
 @pytest.fixture(scope="module")
 def probe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     site = tmp_path_factory.mktemp("rv-probe-site")
-    (site / "rv_probe_check.py").write_text(textwrap.dedent(PROBE))
-    info = site / "rv_probe_check-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rv-probe-check\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[warden.checks]\nrv-probe = rv_probe_check:Probe\n")
+    plugin_install(site, module="rv_probe_check", source=PROBE,
+                   entry_points={"rv-probe": "rv_probe_check:Probe"})
 
     def with_probe(srv: Server) -> None:
         srv.env["PYTHONPATH"] = str(site)

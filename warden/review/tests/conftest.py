@@ -7,7 +7,6 @@ checks (the checks app tests that)."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from django.urls import reverse
 from warden.accounts.models import User
 from warden.checks.models import CheckResult, Screening
 from warden.checks.registry import installed
+from warden.checks.tests.conftest import plugin_install
 from warden.packaging.models import File, Project
 from warden.packaging.tests.conftest import storage_dir  # noqa: F401 (fixture)
 from warden.web.tests.conftest import demo, make_project  # noqa: F401 (fixtures)
@@ -45,24 +45,13 @@ class Probe(Check):
 '''
 
 
-def check_install(directory: Path, *, module: str, source: str,
-                  entry_points: dict[str, str]) -> None:
-    """Lay out an installed distribution (a module and its .dist-info) in `directory`."""
-    (directory / f"{module}.py").write_text(textwrap.dedent(source))
-    info = directory / f"{module}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[warden.checks]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()))
-
-
 @pytest.fixture
 def probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Any]]:
     """The `t-probe` check, installed for this test only (found through its entry point,
     as the registry finds any check)."""
     site = tmp_path / "site"
     site.mkdir()
-    check_install(site, module=PROBE_MODULE, source=PROBE_SOURCE,
+    plugin_install(site, module=PROBE_MODULE, source=PROBE_SOURCE,
                   entry_points={"t-probe": f"{PROBE_MODULE}:Probe"})
     monkeypatch.syspath_prepend(str(site))
     installed.cache_clear()
