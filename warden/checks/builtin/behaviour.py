@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from warden.checks.base import CLEAN, Classification, Evidence, Verdict
 from warden.checks.builtin import patterns
 from warden.checks.builtin.common import Facts, Finding, evidence, text_evidence, verdict
-from warden.checks.builtin.pyast import INSTALL
+from warden.checks.builtin.pyast import INSTALL, RUNTIME
 
 MALICIOUS, SUSPICIOUS = Classification.MALICIOUS, Classification.SUSPICIOUS
 
@@ -42,17 +42,26 @@ class Rule:
 
 
 def judge(facts: Facts, contexts: set[str], *, when: str, sure: float,
-          members: Iterable[str] | None = None) -> Verdict:
+          members: Iterable[str] | None = None, on_use: bool = False) -> Verdict:
     """The worst rule that fires for the code of `facts` running in `contexts`; `when`
-    words the messages ("at install"), `sure` scales the confidences."""
+    words the messages ("at install"), `sure` scales the confidences. With `on_use`, the
+    package's functions that run only when called (an entry point, an API) are judged too,
+    by the rules no library needs (`_on_use_rules`)."""
     wanted = set(members) if members is not None else None
     by_member: dict[str, list[Finding]] = {}
+    later: dict[str, list[Finding]] = {}
     for finding in facts.findings:
-        if finding.fact.context in contexts and (wanted is None or finding.member in wanted):
+        if wanted is not None and finding.member not in wanted:
+            continue
+        if finding.fact.context in contexts:
             by_member.setdefault(finding.member, []).append(finding)
+        elif on_use and finding.fact.context == RUNTIME and not is_aux(finding.member):
+            later.setdefault(finding.member, []).append(finding)
     fired: list[Rule] = []
     for member, findings in by_member.items():
         fired += _member_rules(facts, member, findings, when=when, sure=sure)
+    for member, findings in later.items():
+        fired += _on_use_rules(facts, member, findings)
     if not fired:
         return CLEAN
     fired.sort(key=lambda r: (r.classification.rank, r.confidence), reverse=True)
@@ -117,6 +126,45 @@ def _member_rules(facts: Facts, member: str, findings: list[Finding], *, when: s
         rules.append(Rule(MALICIOUS, 0.9 * scale, f"{_short(member)} writes to a location "
                           f"that starts programs at log-in, {when}",
                           [text_evidence(member, text, autostart.start(), "autostart")]))
+    return rules
+
+
+# Who the host is, not what it is: what a "ping home" sends (platform.system() picks a
+# download, it identifies nobody).
+IDENTITY = frozenset({"socket.gethostname", "socket.getfqdn", "getpass.getuser", "os.getlogin",
+                      "platform.node", "platform.uname", "os.uname", "uuid.getnode",
+                      "pwd.getpwuid"})
+
+
+def _on_use_rules(facts: Facts, member: str, findings: list[Finding]) -> list[Rule]:
+    """Code of a package module that runs only when called (a console script, a function the
+    victim was told to call). Libraries download, spawn and send there all the time, so only
+    what no library needs counts: starting a program it just downloaded, a command that
+    fetches and runs a second stage, and sending who the host is to a fixed address."""
+
+    def of(kind: str) -> list[Finding]:
+        return [f for f in findings if f.fact.kind == kind]
+
+    def ev(items: list[Finding], rule: str) -> list[Evidence]:
+        return [evidence(facts, f, rule) for f in items[:4]]
+
+    rules: list[Rule] = []
+    name = _short(member)
+    drops = [f for f in of("drop") if f.fact.detail == "remote"]
+    if drops and of("process"):
+        rules.append(Rule(MALICIOUS, 0.92, f"{name} downloads a file and starts a process "
+                          "when its code is called", ev(drops, "download-and-run")
+                          + ev(of("process"), "process")))
+    fetch_run = [f for f in of("process") if patterns.FETCH_RUN.search(f.fact.detail)]
+    if fetch_run:
+        rules.append(Rule(MALICIOUS, 0.92, f"{name} starts a command that downloads and runs "
+                          "a program when its code is called", ev(fetch_run, "fetch-and-run")))
+    sends = [f for f in of("network") if f.fact.bad]
+    who = [f for f in of("hostinfo") if f.fact.detail in IDENTITY]
+    if sends and who:
+        rules.append(Rule(SUSPICIOUS, 0.75, f"{name} sends who the host is to a fixed "
+                          "address when its code is called", ev(sends, "network-fixed-address")
+                          + ev(who, "host-identity")))
     return rules
 
 

@@ -96,8 +96,10 @@ def _read(archive: Archive) -> Facts:
             text = "\n".join(line if line.startswith(("import ", "import\t")) else ""
                              for line in text.splitlines())
         if not install and len(text) > min(budget, PARSE_MAX):
-            # Past the budget: only decode-and-run on one line.
+            # Past the budget: only decode-and-run on one line, and what module-level lines
+            # (which run on import) do.
             _add(facts, member.name, lexical.strong_facts(text))
+            _add(facts, member.name, lexical.top_level_facts(text))
         else:
             budget -= 0 if install else len(text)
             parsed = pyast.parse(text, install=install)

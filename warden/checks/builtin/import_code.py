@@ -14,7 +14,7 @@ from warden.checks.builtin.pyast import IMPORT
 
 class ImportTimeCode(Check):
     name = "import-time-code"
-    version = 1
+    version = 2
     summary = "module code that reaches out, spawns or decodes on import"
     description = (
         "Reads the code that runs on import (module level, and what it calls while loading) "
@@ -27,4 +27,4 @@ class ImportTimeCode(Check):
 
     def scan(self, artifact: Artifact) -> Verdict:
         facts = archive_facts(artifact.archive)
-        return judge(facts, {IMPORT}, when="on import", sure=0.97)
+        return judge(facts, {IMPORT}, when="on import", sure=0.97, on_use=True)

@@ -61,3 +61,28 @@ def strong_facts(text: str) -> Iterator[Fact]:
         number = text.count("\n", 0, match.start()) + 1
         how = "remote" if _REMOTE.search(match.group()) else "decoded"
         yield Fact("exec", RUNTIME, number, number, how, bad=True)
+
+
+# Calls worth a look on a module-level line of a file too big to parse.
+_TOP_TOKENS = re.compile(r"os\.system|os\.popen|subprocess\.|Popen\(|startfile|urlopen|urlretrieve"
+                         r"|requests\.(?:get|post)|socket\.socket|(?<![\w.])(?:exec|eval)\s*\(")
+
+
+def top_level_facts(text: str) -> Iterator[Fact]:
+    """What the module-level lines (column 0: they run on import) of a file too big to parse
+    do, read as `line_facts` reads them; a payload appended to a large module sits there."""
+    seen: set[int] = set()
+    last, number = 0, 1
+    for match in _TOP_TOKENS.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        if start in seen or text[start:start + 1] in (" ", "\t", "#", "@", "\"", "'", ""):
+            continue
+        seen.add(start)
+        end = text.find("\n", match.end())
+        number += text.count("\n", last, start)
+        last = start
+        for fact in line_facts(text[start:end if end >= 0 else len(text)], install=False):
+            if fact.context != RUNTIME:
+                yield Fact(fact.kind, fact.context, number, number, fact.detail, fact.bad)
+        if len(seen) >= 200:
+            return

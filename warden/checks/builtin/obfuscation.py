@@ -21,6 +21,12 @@ MARKERS = re.compile(r"__obfuscator__|pyobfuscate|__pyarmor__|pyarmor_runtime"
                      r"|_{4,}\s*=\s*eval|Obfuscated by|Anti-Deobfuscation")
 # Identifiers made to be unreadable: O0O0O0..., lIlIlI..., _0x1f2e...
 MANGLED = re.compile(r"\b(?:[O0]{8,}|[lI1]{8,}|_0x[0-9a-f]{4,})\b")
+# A web address spelled so that nobody reading (or searching) the code sees it: a literal that
+# is base64 or hex of "http://"/"https://", or the address written backwards.
+HIDDEN_URL = re.compile(r"""["'](?:aHR0cDovL|aHR0cHM6Ly|687474703a2f2f|68747470733a2f2f)"""
+                        r"""[A-Za-z0-9+/=]*["']|["'][^"'\n]{0,300}//:s?ptth["']""",
+                        re.IGNORECASE)
+_HIDDEN_URL_HINT = ("aHR0c", "68747470", "6874747", "ptth")
 RUNS = re.compile(r"\b(?:exec|eval|compile|marshal\.loads|__import__)\s*\(")
 
 
@@ -41,7 +47,7 @@ def _long_literal(text: str) -> re.Match[str] | None:
 
 class Obfuscation(Check):
     name = "obfuscated-code"
-    version = 1
+    version = 2
     summary = "decoded blobs that are run, exec under other names, obfuscator fingerprints"
     description = (
         "Looks for code that is hidden and then run: a blob carried in the source (base64, "
@@ -71,8 +77,17 @@ class Obfuscation(Check):
                 found.append((Classification.SUSPICIOUS, 0.7 * scale,
                               f"{member} hands exec or eval around under another name",
                               [evidence(facts, finding, "exec-alias")]))
+        talks = {f.member for f in facts.findings if f.fact.kind in ("network", "exec")}
         for member, text in facts.sources.items():
             found += _text_rules(member, text)
+            if names_any(text, _HIDDEN_URL_HINT) and (hidden := HIDDEN_URL.search(text)):
+                scale = 0.8 if is_aux(member) else 1.0
+                # A hidden address in code that connects (or runs code) is where it goes.
+                kind, sure = ((Classification.MALICIOUS, 0.88) if member in talks else
+                              (Classification.SUSPICIOUS, 0.7))
+                found.append((kind, sure * scale, f"{member} hides a web address (encoded or "
+                              "reversed)", [text_evidence(member, text, hidden.start(),
+                                                          "hidden-url")]))
         if not found:
             return CLEAN
         found.sort(key=lambda f: (f[0].rank, f[1]), reverse=True)

@@ -77,11 +77,21 @@ BAD_COMMAND = re.compile(
     r"Invoke-Expression|iex|IEX|DownloadString|DownloadFile|Start-Process|"
     r"FromBase64String)(?![\w-])"
     r"|/dev/tcp/|\bnc\s+-[a-z]*e\b|\bbash\s+-i\b|\bsh\s+-i\b|base64\s+(?:-d|--decode)"
-    r"|\bchmod\s+(?:\+x|7\d\d)\s|\bstart\s+/b\b|\.exe\b|\bping\s+-c\b"
+    r"|\bchmod\s+(?:\+x|7\d\d)\s|\bstart\s+/b\b|\.exe\b|\bping\s+-[cn]\s?\d"
+    # A DNS lookup from a shell is a way out that no proxy logs.
+    r"|(?<![\w-])dig\s+[@+\w]"
     r"|\bpython3?\s+-c\b|\b(?:id|whoami|hostname|uname\s+-a)\b\s*[|;&>]"
     r"|\|\s*(?:ba)?sh\b"
     # Python handed to an interpreter as text: a second stage that reaches out.
     r"|\bimport\s+(?:urllib|requests|socket|base64|subprocess|http)", re.IGNORECASE)
+
+# A downloader told to run what it fetched: piped to a shell, made executable, started, or
+# with the host's facts spliced into the request.
+FETCH_RUN = re.compile(
+    r"(?<![\w-])(?:curl|wget|Invoke-WebRequest|iwr|DownloadString|DownloadFile|certutil"
+    r"|bitsadmin)(?![\w-]).*?(?:\|\s*(?:ba|z|da)?sh\b|\bchmod\s+(?:\+x|[0-7]{3})|\$\("
+    r"|\biex\b|Invoke-Expression|Start-Process|&&\s*(?:\./|/tmp/|start\b))",
+    re.IGNORECASE | re.DOTALL)
 
 # Where stolen data goes. Domains that only tools for exfiltration, out-of-band testing,
 # throwaway file hosting or tunnels serve.

@@ -13,6 +13,7 @@ Source that does not parse (Python 2, broken on purpose) falls back to `lexical.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -41,6 +42,9 @@ def matches(name: str, table: frozenset[str]) -> bool:
     return any(".".join(parts[:i]) + ".*" in table for i in range(1, len(parts)))
 
 
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
 def _is_main_guard(node: ast.stmt) -> bool:
     return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
             and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
@@ -67,6 +71,7 @@ class Module:
         self.flows: list[tuple[str, str, tuple[str, ...]]] = []   # scope, name read, targets
         self._locals: dict[str, set[str]] = {}
         self.exec_aliases: list[tuple[ast.Name, str]] = []   # `run = exec`: exec handed on
+        self.package_imports: set[str] = set()   # names imported from non-stdlib modules
         self.called: set[str] = set()   # names called or handed on while loading
         self._functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._walked: set[str] = set()
@@ -139,6 +144,16 @@ class Module:
                 todo.extend((child, (), node.name) for child in node.body)
                 todo.extend((child, (), "") for child in (*node.bases, *node.keywords))
                 continue
+            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+                # `for chunk in response.iter_content(): f.write(chunk)`: the loop variable
+                # carries what it iterates over.
+                names = list(_target_names(node.target))
+                if scope:
+                    self._locals.setdefault(scope, set()).update(names)
+                todo.append((node.iter, tuple(f"{scope}:{n}" for n in names) or targets, cls))
+                todo.extend((child, targets, cls) for child in ast.iter_child_nodes(node)
+                            if child is not node.iter and child is not node.target)
+                continue
             elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
                 targets = self._assign(node, scope) or targets
             todo.extend((child, targets, cls) for child in ast.iter_child_nodes(node))
@@ -152,6 +167,10 @@ class Module:
             for alias in node.names:
                 if alias.name != "*":
                     self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").split(".")[0] not in _STDLIB):
+            # `from .blobs import payload`: a value another module of the package carries.
+            self.package_imports.update(alias.asname or alias.name for alias in node.names)
 
     def _assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr,
                 scope: str) -> tuple[str, ...]:
@@ -304,10 +323,18 @@ class Module:
             # A blob carried in the source, decoded and run: the packer's shape. Code decoded
             # from input (a remote bootstrap reading stdin) is not hidden in the package.
             carried = sum(len(s) for s in self._constants(code, depth=5))
-            return "decoded" if carried >= 40 else "decoded-input"
+            if carried >= 40 or self._imports_blob(code):
+                return "decoded"
+            return "decoded-input"
         if isinstance(code, ast.Constant):
             return "literal"
         return "dynamic"
+
+    def _imports_blob(self, code: ast.AST) -> bool:
+        """`exec(b64decode(payload))` with `payload` imported from another module of the
+        package (not from the standard library, whose values are input, not blobs)."""
+        return any(isinstance(sub, ast.Name) and sub.id in self.package_imports
+                   and sub.id not in self.assigned for sub in ast.walk(code))
 
     def _strings(self, call: ast.Call) -> Iterator[str]:
         """The literal text of a call's arguments, following names to their constants."""
