@@ -98,6 +98,11 @@ def _member_rules(facts: Facts, member: str, findings: list[Finding], *, when: s
         rules.append(Rule(MALICIOUS, 0.93 * scale, f"{_short(member)} writes out decoded or "
                           f"downloaded content and starts a process {when}",
                           ev(drops, "drop-and-run") + ev(of("process"), "process")))
+    elif drops and not aux:
+        # No build step or import writes out a blob it decoded or downloaded (setup.py
+        # appending hidden text to ~/.profile, a module dropping a script to run later).
+        rules.append(Rule(SUSPICIOUS, 0.7 * scale, f"{_short(member)} writes out decoded or "
+                          f"downloaded content {when}", ev(drops, "drop")))
     network = of("network")
     collects = ev(of("hostinfo"), "host-info")
     dump = patterns.ENVIRON_DUMP.search(text)
@@ -160,11 +165,16 @@ def _on_use_rules(facts: Facts, member: str, findings: list[Finding]) -> list[Ru
         rules.append(Rule(MALICIOUS, 0.92, f"{name} starts a command that downloads and runs "
                           "a program when its code is called", ev(fetch_run, "fetch-and-run")))
     sends = [f for f in of("network") if f.fact.bad]
-    who = [f for f in of("hostinfo") if f.fact.detail in IDENTITY]
+    who = ev([f for f in of("hostinfo") if f.fact.detail in IDENTITY], "host-identity")
+    if sends and not who:
+        text = facts.sources.get(member, "")
+        secret = patterns.SECRETS.search(text) or patterns.ENVIRON_DUMP.search(text)
+        if secret:
+            who.append(text_evidence(member, text, secret.start(), "credential-store"))
     if sends and who:
-        rules.append(Rule(SUSPICIOUS, 0.75, f"{name} sends who the host is to a fixed "
-                          "address when its code is called", ev(sends, "network-fixed-address")
-                          + ev(who, "host-identity")))
+        rules.append(Rule(SUSPICIOUS, 0.75, f"{name} sends who the host is (or its secrets) "
+                          "to a fixed address when its code is called",
+                          ev(sends, "network-fixed-address") + who))
     return rules
 
 

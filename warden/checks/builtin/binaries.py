@@ -22,7 +22,7 @@ SCANNED = 200   # members whose first bytes are read, per archive
 
 class HiddenBinary(Check):
     name = "hidden-binary"
-    version = 1
+    version = 2
     summary = "Windows, Linux or macOS programs inside an sdist or a pure wheel"
     description = (
         "Reads the first bytes of the members of an sdist or a pure-Python wheel for the "

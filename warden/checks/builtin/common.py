@@ -8,7 +8,8 @@ Which files are read closely, and why:
   and shallowest first (a package's `__init__.py` before its deep modules), until
   `PARSE_BUDGET` characters: parsing every module of a large library would cost more than the
   screen's time budget, and payloads sit in small files near the top. Past the budget a file
-  is still searched for one-line decode-and-run (`lexical.strong_facts`).
+  is still searched for one-line decode-and-run (`lexical.strong_facts`), and its module-level
+  lines (they run on import) are read line by line (`lexical.top_level_facts`).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ OUT_OF_BAND = re.compile(r"oastify\.com|burpcollaborator\.net|interact\.sh|oast\
 
 class Exfiltration(Check):
     name = "exfiltration-channel"
-    version = 1
+    version = 2
     summary = "webhooks, bot tokens, out-of-band hosts, paste sites, raw IPs in code"
     description = (
         "Finds, in the package's code, the places stolen data is sent to: Discord webhooks "

@@ -1,6 +1,8 @@
 """Code that runs when the package is imported: module-level statements of its modules, and
 the functions they call while loading. Libraries do their network and process work in
-functions that callers call; a payload runs at import because nobody will call it."""
+functions that callers call; a payload runs at import because nobody will call it, or sits in
+a function a console script or a README tells the victim to run, doing what no library does
+(see `behaviour._on_use_rules`)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,10 @@ class ImportTimeCode(Check):
         "for the behaviours of a payload: running decoded or downloaded code, commands that "
         "fetch or hide a program, collecting host information and reaching the network. "
         "Documentation, example and test scripts shipped in an sdist count for less: they "
-        "run only when someone runs them.")
+        "run only when someone runs them. Functions of the package that run only when "
+        "called (console scripts, an API) are judged only by what no library does: starting "
+        "a program they just downloaded, commands that download and run, and sending the "
+        "user or host name (or credential stores) to a fixed address.")
     default_state: ClassVar[State] = State.ENABLED
     time_limit = 20.0
 

@@ -14,15 +14,16 @@ from warden.checks.builtin.pyast import INSTALL
 
 class InstallTimeCode(Check):
     name = "install-time-code"
-    version = 1
+    version = 2
     summary = "setup.py or .pth code that reaches out, spawns or decodes at install"
     description = (
         "Reads setup.py (and the command classes it registers) and .pth files, the code that "
         "runs when pip builds or installs the package, for behaviour a build does not need: "
         "running code decoded from a carried blob or downloaded, commands that fetch or hide "
-        "a program (curl, powershell, ...), collecting the user, host name or environment and "
-        "reaching the network, writing to autostart locations. Subprocess calls to compilers, "
-        "git or pkg-config are not flagged.")
+        "a program (curl, powershell, dig, ping, ...), opening a file with its associated "
+        "program, writing out decoded or downloaded content, collecting the user, host name "
+        "or environment and reaching the network, writing to autostart locations. Subprocess "
+        "calls to compilers, git or pkg-config are not flagged.")
     default_state: ClassVar[State] = State.ENABLED
     time_limit = 20.0
 

@@ -26,6 +26,11 @@ MANGLED = re.compile(r"\b(?:[O0]{8,}|[lI1]{8,}|_0x[0-9a-f]{4,})\b")
 HIDDEN_URL = re.compile(r"""["'](?:aHR0cDovL|aHR0cHM6Ly|687474703a2f2f|68747470733a2f2f)"""
                         r"""[A-Za-z0-9+/=]*["']|["'][^"'\n]{0,300}//:s?ptth["']""",
                         re.IGNORECASE)
+# Code pushed past the right edge of the screen: a statement, then a long run of blanks,
+# then more code (`x = 1<200 spaces>;import os;os.system(...)`).
+PAST_EDGE = re.compile(r"\S[ \t]{150,}([^\s#][^\n]*)")
+_PAST_EDGE_HINT = " " * 150
+RUNS_TEXT = re.compile(r"\b(?:exec|eval|system|popen|Popen|__import__|import)\b")
 _HIDDEN_URL_HINT = ("aHR0c", "68747470", "6874747", "ptth")
 RUNS = re.compile(r"\b(?:exec|eval|compile|marshal\.loads|__import__)\s*\(")
 
@@ -54,8 +59,9 @@ class Obfuscation(Check):
         "zlib, marshal, hex, XOR with chr) decoded into exec or eval, commands decoded "
         "before they are started, exec or eval handed around under another name, long "
         "encoded literals next to exec, and the fingerprints of obfuscators (pyarmor, "
-        "Hyperion, pyobfuscate...). A long literal or a packer alone is only suspicious: "
-        "packed code is not always malicious.")
+        "Hyperion, pyobfuscate...), web addresses spelled in base64, hex or backwards, and "
+        "code pushed past the right edge of a line. A long literal or a packer alone is only "
+        "suspicious: packed code is not always malicious.")
     default_state: ClassVar[State] = State.ENABLED
     time_limit = 20.0
 
@@ -80,6 +86,13 @@ class Obfuscation(Check):
         talks = {f.member for f in facts.findings if f.fact.kind in ("network", "exec")}
         for member, text in facts.sources.items():
             found += _text_rules(member, text)
+            if _PAST_EDGE_HINT in text and (edge := PAST_EDGE.search(text)):
+                scale = 0.8 if is_aux(member) else 1.0
+                kind, sure = ((Classification.MALICIOUS, 0.9) if RUNS_TEXT.search(edge.group(1))
+                              else (Classification.SUSPICIOUS, 0.6))
+                found.append((kind, sure * scale, f"{member} hides code past the right edge "
+                              "of a line", [text_evidence(member, text, edge.start(1),
+                                                          "code-past-edge")]))
             if names_any(text, _HIDDEN_URL_HINT) and (hidden := HIDDEN_URL.search(text)):
                 scale = 0.8 if is_aux(member) else 1.0
                 # A hidden address in code that connects (or runs code) is where it goes.

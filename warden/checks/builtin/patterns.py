@@ -33,6 +33,11 @@ PROCESS = frozenset({
     "win32api.ShellExecute", "ctypes.windll.shell32.ShellExecuteW",
     "ctypes.windll.shell32.ShellExecuteA", "ctypes.windll.kernel32.WinExec",
 })
+# Opening a file with whatever program the desktop associates with it: a viewer at run time,
+# never a build step.
+OPEN_WITH_SHELL = frozenset({"os.startfile", "win32api.ShellExecute",
+                             "ctypes.windll.shell32.ShellExecuteW",
+                             "ctypes.windll.shell32.ShellExecuteA"})
 # Not `subprocess.*` helpers that only describe a process.
 PROCESS_EXCEPT = frozenset({"subprocess.PIPE", "subprocess.DEVNULL", "subprocess.STDOUT",
                             "subprocess.CalledProcessError", "subprocess.TimeoutExpired",

@@ -75,6 +75,7 @@ class Module:
         self.called: set[str] = set()   # names called or handed on while loading
         self._functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._walked: set[str] = set()
+        self._method_calls: set[tuple[str, str]] = set()   # (instance name, method) on load
         load = INSTALL if install else IMPORT
         # `if __name__ == "__main__":` runs when the file is run as a script: a setup.py is,
         # a module being imported is not.
@@ -86,7 +87,7 @@ class Module:
         """Walk, as load-time code, the functions named in `names` or called so far."""
         context = INSTALL if self.install else IMPORT
         while True:
-            wanted = names | self.called
+            wanted = names | self.called | self._methods_called()
             todo = [key for key in self._functions if key not in self._walked
                     and (key in wanted or (key.endswith(".__init__")
                                            and key.split(".")[0] in wanted))]
@@ -94,6 +95,16 @@ class Module:
                 return
             self._walked.update(todo)
             self._walk_functions(todo, context)
+
+    def _methods_called(self) -> set[str]:
+        """`Class.method` for the methods called on load through an instance of a class this
+        module defines (`req = Client()` then `req.get(...)`)."""
+        found = set()
+        for instance, method in self._method_calls:
+            for value in self.assigned.get(instance, ())[:3]:
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+                    found.add(f"{value.func.id}.{method}")
+        return found
 
     def rest(self) -> None:
         """Walk what is left (functions nobody calls on load, the main block) as run-time."""
@@ -123,6 +134,10 @@ class Module:
                 self.calls.append((node, context, targets, scope))
                 if loading and isinstance(node.func, ast.Name):
                     self.called.add(node.func.id)
+                elif loading and isinstance(node.func, ast.Attribute) and isinstance(
+                        node.func.value, ast.Name):
+                    # `req = Client(); req.get(...)`: a method of a class of this module.
+                    self._method_calls.add((node.func.value.id, node.func.attr))
             elif isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     if targets:
@@ -144,15 +159,17 @@ class Module:
                 todo.extend((child, (), node.name) for child in node.body)
                 todo.extend((child, (), "") for child in (*node.bases, *node.keywords))
                 continue
-            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-                # `for chunk in response.iter_content(): f.write(chunk)`: the loop variable
-                # carries what it iterates over.
-                names = list(_target_names(node.target))
+            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension | ast.withitem):
+                # `for chunk in response.iter_content(): f.write(chunk)`, `with urlopen(u) as
+                # response:`: the name bound carries what it iterates over or enters.
+                source, bound = ((node.context_expr, node.optional_vars)
+                                 if isinstance(node, ast.withitem) else (node.iter, node.target))
+                names = list(_target_names(bound)) if bound is not None else []
                 if scope:
                     self._locals.setdefault(scope, set()).update(names)
-                todo.append((node.iter, tuple(f"{scope}:{n}" for n in names) or targets, cls))
+                todo.append((source, tuple(f"{scope}:{n}" for n in names) or targets, cls))
                 todo.extend((child, targets, cls) for child in ast.iter_child_nodes(node)
-                            if child is not node.iter and child is not node.target)
+                            if child is not source and child is not bound)
                 continue
             elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
                 targets = self._assign(node, scope) or targets
@@ -288,7 +305,8 @@ class Module:
                          for a in _arguments(call))
             yield Fact("process", where, line, end,
                        ("decoded " if hidden else "") + f"{name}: {text}"[:300],
-                       bad=hidden or bool(patterns.BAD_COMMAND.search(text)))
+                       bad=hidden or bool(patterns.BAD_COMMAND.search(text))
+                       or (where == INSTALL and name in patterns.OPEN_WITH_SHELL))
         elif self._is_network(name):
             # Libraries connect where their caller says; a payload to where it was told.
             target = next((t for t in self._strings(call) if patterns.is_destination(t)), "")
@@ -327,6 +345,9 @@ class Module:
                 return "decoded"
             return "decoded-input"
         if isinstance(code, ast.Constant):
+            # exec(b'\\x69\\x6d...'): code written as bytes is code hidden from the reader.
+            if isinstance(code.value, bytes) and len(code.value) >= 40:
+                return "decoded"
             return "literal"
         return "dynamic"
 
