@@ -105,12 +105,15 @@ def _member_rules(facts: Facts, member: str, findings: list[Finding], *, when: s
                           f"downloaded content {when}", ev(drops, "drop")))
     network = of("network")
     collects = ev(of("hostinfo"), "host-info")
-    dump = patterns.ENVIRON_DUMP.search(text)
-    if dump:
-        collects.append(text_evidence(member, text, dump.start(), "environment-dump"))
-    secret = patterns.SECRETS.search(text)
-    if secret:
-        collects.append(text_evidence(member, text, secret.start(), "credential-store"))
+    if network:
+        # What the code collects matters only if it can leave; the two searches are the
+        # costliest part of a scan (case-insensitive alternations over whole files).
+        dump = patterns.ENVIRON_DUMP.search(text)
+        if dump:
+            collects.append(text_evidence(member, text, dump.start(), "environment-dump"))
+        secret = patterns.SECRETS.search(text)
+        if secret:
+            collects.append(text_evidence(member, text, secret.start(), "credential-store"))
     if network and collects:
         rules.append(Rule(MALICIOUS, 0.95 * scale, f"{_short(member)} collects information "
                           f"about the machine and reaches the network {when}",
@@ -126,8 +129,9 @@ def _member_rules(facts: Facts, member: str, findings: list[Finding], *, when: s
     elif network and INSTALL in {f.fact.context for f in network}:
         rules.append(Rule(SUSPICIOUS, 0.6 * scale, f"{_short(member)} reaches the network "
                           f"{when}", ev(network, "network")))
-    autostart = patterns.AUTOSTART.search(text)
-    if autostart and (of("process") or network or of("exec")):
+    acts = of("process") or network or of("exec")
+    autostart = patterns.AUTOSTART.search(text) if acts else None
+    if autostart:
         rules.append(Rule(MALICIOUS, 0.9 * scale, f"{_short(member)} writes to a location "
                           f"that starts programs at log-in, {when}",
                           [text_evidence(member, text, autostart.start(), "autostart")]))

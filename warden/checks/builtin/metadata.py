@@ -45,17 +45,43 @@ def one_edit_apart(a: str, b: str) -> bool:
     return short[i:] == long_[i + 1:]
 
 
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
+
+
+@functools.cache
+def _neighbours() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The popular names by each of their one-letter deletions (and themselves), spelled
+    without dashes and as they are: two names one edit apart (an insertion, a deletion, a
+    substitution or a swap) always share a key, so a lookup costs a few dictionary reads
+    instead of comparing with all 5,000 names."""
+    plain: dict[str, set[str]] = {}
+    dashed: dict[str, set[str]] = {}
+    for other in popular_names():
+        if len(other) < 5:
+            continue
+        for key in _deletions(other.replace("-", "")):
+            plain.setdefault(key, set()).add(other)
+        for key in _deletions(other):
+            dashed.setdefault(key, set()).add(other)
+    return plain, dashed
+
+
 def squatted(name: str) -> str:
     """The popular project `name` imitates, or ""."""
-    popular = popular_names()
     wanted = normalized(name)
-    if len(wanted) < 5 or wanted in popular:
+    if len(wanted) < 5 or wanted in popular_names():
         return ""
-    for candidate in (wanted.replace("-", ""), wanted):
-        for other in popular:
-            if len(other) >= 5 and one_edit_apart(candidate, other.replace("-", "")
-                                                  if candidate.find("-") < 0 else other):
-                return other
+    plain, dashed = _neighbours()
+    # Without dashes on both sides, then (for a dashed name) as spelled: `python-dateutl`.
+    passes = [(wanted.replace("-", ""), plain, lambda o: o.replace("-", ""))]
+    if "-" in wanted:
+        passes.append((wanted, dashed, lambda o: o))
+    for candidate, index, spelled in passes:
+        found = {other for key in _deletions(candidate) for other in index.get(key, ())
+                 if one_edit_apart(candidate, spelled(other))}
+        if found:
+            return min(found)
     return ""
 
 
