@@ -7,6 +7,7 @@ nothing is extracted, imported or run. Read with `read`, never with tarfile's `e
 
 from __future__ import annotations
 
+import bz2
 import io
 import lzma
 import tarfile
@@ -14,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 MEMBER_MAX = 5_000_000        # a bigger member is listed but never read (bombs, blobs)
 TOTAL_MAX = 100_000_000       # decompressed bytes read per archive, over all members
@@ -37,6 +39,10 @@ class Archive:
     def __init__(self, filename: str, data: bytes) -> None:
         self.filename = filename
         self.broken = False
+        # What could not be looked at, said by `problems()`: a check that sees only part of
+        # an archive must not call it clean (bombs, padding, many members, shadowed names).
+        self.truncated = False
+        self.duplicates: list[str] = []
         self._read_total = 0
         self._cache: dict[str, bytes] = {}
         self._zip: zipfile.ZipFile | None = None
@@ -58,22 +64,34 @@ class Archive:
 
     def _zip_open(self, data: bytes) -> None:
         self._zip = zipfile.ZipFile(io.BytesIO(data))
-        for info in self._zip.infolist()[:MEMBERS_MAX]:
+        infos = self._zip.infolist()
+        self.truncated = len(infos) > MEMBERS_MAX
+        seen: set[str] = set()
+        for info in infos[:MEMBERS_MAX]:
+            if info.filename in seen:
+                self.duplicates.append(info.filename)
+            seen.add(info.filename)
             link = (info.external_attr >> 16) & 0o170000 == 0o120000
             self.members.append(Member(info.filename, info.file_size,
                                        is_file=not info.is_dir() and not link, is_link=link,
                                        mode=(info.external_attr >> 16) & 0o7777))
 
     def _tar_open(self, data: bytes) -> None:
-        # Decompressed once, up front: tarfile over a gzip stream seeks by decompressing again
-        # from the start, so reading members out of order would cost quadratic time.
-        raw = _gunzipped(data)
-        self._tar = tarfile.open(fileobj=io.BytesIO(data if raw is None else raw),
-                                 mode="r:*" if raw is None else "r:")
+        # Decompressed once, up front and at most TOTAL_MAX bytes of it: tarfile over a
+        # compressed stream seeks by decompressing again from the start (quadratic), and
+        # walking a bomb's members would inflate all of it (a 100 MB upload of zeros is
+        # 100 GB: minutes, past every check's limit).
+        raw, whole = _decompressed(data)
+        self.truncated = not whole
+        self._tar = tarfile.open(fileobj=io.BytesIO(raw), mode="r:")
         try:
             for count, info in enumerate(self._tar):
                 if count >= MEMBERS_MAX:
+                    self.truncated = True
                     break
+                if info.name in self._tar_members:
+                    # pip keeps the last of two members with one name; we read the first.
+                    self.duplicates.append(info.name)
                 self._tar_members.setdefault(info.name, info)
                 self.members.append(Member(info.name, info.size, is_file=info.isfile(),
                                            is_link=info.issym() or info.islnk(),
@@ -138,19 +156,59 @@ class Archive:
                     yield member.name, text
 
 
-def _gunzipped(data: bytes) -> bytes | None:
-    """A gzip stream's content, or None when it is not gzip or would pass `TOTAL_MAX`
-    (then the tar is read streaming, as far as the budget goes)."""
-    if data[:2] != b"\x1f\x8b":
-        return None
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        raw = inflater.decompress(data, TOTAL_MAX + 1)
-    except zlib.error:
-        return None
-    # A second gzip member (unused_data) is rare; tarfile's own reader handles it.
-    whole = not inflater.unconsumed_tail and not inflater.unused_data
-    return raw if whole and len(raw) <= TOTAL_MAX else None
+def _decompressed(data: bytes) -> tuple[bytes, bool]:
+    """The tar inside a .gz, .bz2 or .xz stream, at most TOTAL_MAX bytes of it, and whether
+    that is all of it. Each gzip member of a multi-member stream is inflated in turn."""
+    parts: list[bytes] = []
+    size, rest = 0, data
+    while rest:
+        gzip = rest[:2] == b"\x1f\x8b"
+        if gzip:
+            inflater: Any = zlib.decompressobj(wbits=31)
+        elif rest[:3] == b"BZh":
+            inflater = bz2.BZ2Decompressor()
+        elif rest[:6] == b"\xfd7zXZ\x00":
+            inflater = lzma.LZMADecompressor()
+        else:
+            break   # trailing bytes after the last stream
+        try:
+            if gzip:
+                chunk = inflater.decompress(rest, TOTAL_MAX + 1 - size)
+                # Not at its end with nothing left to feed: the stream was cut short.
+                more = bool(inflater.unconsumed_tail) or not inflater.eof
+                rest = inflater.unused_data
+            else:
+                chunk = inflater.decompress(rest, max_length=TOTAL_MAX + 1 - size)
+                more, rest = not inflater.eof, inflater.unused_data if inflater.eof else b""
+        except (zlib.error, OSError, EOFError, lzma.LZMAError):
+            parts.append(b"")
+            return b"".join(parts), False
+        parts.append(chunk)
+        size += len(chunk)
+        if more or size > TOTAL_MAX:
+            return b"".join(parts)[:TOTAL_MAX], False
+    return b"".join(parts), True
+
+
+def problems(archive: Archive, *, suffixes: tuple[str, ...] = (".py", ".pyw", ".pth")
+             ) -> list[str]:
+    """Why the archive could not be screened whole: what a check that found nothing must
+    not call clean. Empty for an ordinary archive."""
+    found = []
+    if archive.broken:
+        found.append("the archive is damaged or could not be read to its end")
+    if archive.truncated:
+        found.append(f"the archive is larger than the {TOTAL_MAX // 1_000_000} MB or "
+                     f"{MEMBERS_MAX} members a scan reads")
+    if archive.duplicates:
+        found.append(f"two members share a name ({archive.duplicates[0]}): an installer "
+                     "would use the one not read")
+    big = [m.name for m in archive.members if m.is_file and m.size > MEMBER_MAX
+           and m.name.lower().endswith(suffixes)]
+    if big:
+        found.append(f"a code file is larger than the {MEMBER_MAX // 1_000_000} MB a scan "
+                     f"reads ({big[0]})")
+    return found
 
 
 _MULTI = {"classifier", "requires-dist", "project-url", "provides-extra", "platform"}

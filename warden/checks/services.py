@@ -35,6 +35,7 @@ from warden.checks.sandbox import Sandbox
 from warden.lib.tasks import enqueue_on_commit
 from warden.packaging.models import File, Project, Release
 from warden.packaging.quarantine import file_unhold, project_quarantine, release_quarantine
+from warden.packaging.services import ManageError
 
 log = logging.getLogger("warden.checks")
 
@@ -153,8 +154,10 @@ def screening_run(*, screening_id: int) -> Screening | None:
     if screening is None or screening.state == ScreeningState.DONE:
         return screening
     file = screening.file
-    installed_now = installed()
-    names = [n for n in screening.checks if n in installed_now]
+    states = check_states()
+    # Named when queued; a check uninstalled or disabled since (a hanging one, say) is not
+    # run.
+    names = [n for n in screening.checks if states.get(n, State.DISABLED) is not State.DISABLED]
     if file is None or not names:
         # Deleted before its turn, or its checks were uninstalled: nothing left to scan.
         Screening.objects.filter(pk=screening.pk).update(state=ScreeningState.DONE,
@@ -164,7 +167,9 @@ def screening_run(*, screening_id: int) -> Screening | None:
         data = stored.read()
     scan = _sandbox_get().scan(filename=file.filename, data=data,
                                metadata=artifact_metadata(file), checks=names)
-    states = check_states()
+    # One transaction: the results, what the policy does about them and the screening's
+    # DONE state commit together, so a crash in between leaves it pending and a rerun
+    # acts (never a malicious verdict recorded and nobody acting on it).
     with transaction.atomic():
         locked = Screening.objects.select_for_update().get(pk=screening.pk)
         if locked.state == ScreeningState.DONE:
@@ -176,12 +181,21 @@ def screening_run(*, screening_id: int) -> Screening | None:
         locked.state, locked.finished, locked.seconds = (ScreeningState.DONE, timezone.now(),
                                                          scan.seconds)
         locked.save()
-    # Backfills measure a check over old files: they never act on them by themselves.
-    if locked.backfill_id is None:
-        _policy_apply(screening=locked, file_id=file.pk,
-                      classification=classification, confidence=confidence)
-        file_unhold(file_id=file.pk, origin=SCREENING_ORIGIN)
+        # Backfills measure a check over old files: they never act on them by themselves.
+        if locked.backfill_id is None:
+            _policy_apply(screening=locked, file_id=file.pk,
+                          classification=classification, confidence=confidence)
+            _unhold_when_screened(screening=locked, file_id=file.pk)
     return locked
+
+
+def _unhold_when_screened(*, screening: Screening, file_id: int) -> None:
+    # Only once no other screening of the file is pending: a scheduled check finishing
+    # first must not publish a file its upload's screening has not cleared.
+    others = Screening.objects.filter(file_id=file_id, state=ScreeningState.PENDING,
+                                      backfill=None).exclude(pk=screening.pk)
+    if not others.exists():
+        file_unhold(file_id=file_id, origin=SCREENING_ORIGIN)
 
 
 def _results_save(*, screening: Screening, outcomes: list[Outcome],
@@ -209,9 +223,11 @@ def _policy_apply(*, screening: Screening, file_id: int, classification: Classif
                   confidence: float) -> None:
     """Clean or suspicious: nothing (suspicious results wait in the review queue). Malicious
     with high confidence: quarantine the project, or only the release of an established
-    project, and tell staff."""
-    if not (classification is Classification.MALICIOUS
-            and confidence >= settings.WARDEN_SCREEN_QUARANTINE_CONFIDENCE):
+    project. Malicious at any confidence: tell staff."""
+    if classification is not Classification.MALICIOUS:
+        return
+    if confidence < settings.WARDEN_SCREEN_QUARANTINE_CONFIDENCE:
+        _staff_alert(screening=screening)
         return
     file = File.objects.filter(pk=file_id).select_related("release__project").first()
     if file is None:
@@ -221,16 +237,16 @@ def _policy_apply(*, screening: Screening, file_id: int, classification: Classif
     action = ""
     try:
         if _established(project, release):
-            if not release.quarantined:
-                release_quarantine(release=release, reason=reason, origin=SCREENING_ORIGIN)
-                action = "quarantined-release"
-        elif project.status != "quarantined":
+            release_quarantine(release=release, reason=reason, origin=SCREENING_ORIGIN)
+            action = "quarantined-release"
+        else:
             project_quarantine(project=project, reason=reason, origin=SCREENING_ORIGIN)
             action = "quarantined-project"
-    finally:
-        if action:
-            Screening.objects.filter(pk=screening.pk).update(action=action)
-            screening.action = action
+    except ManageError:
+        pass   # already quarantined (by staff, or another file's screening)
+    if action:
+        Screening.objects.filter(pk=screening.pk).update(action=action)
+        screening.action = action
     _staff_alert(screening=screening)
 
 
@@ -319,6 +335,21 @@ def scheduled_run(*, since: timedelta) -> list[Screening]:
         "release__project").order_by("pk")
     with transaction.atomic():
         return [_screening_create(file=file, checks=names) for file in recent]
+
+
+def screenings_requeue(*, older_than: timedelta) -> int:
+    """Queue again the screenings still pending after `older_than` (their task failed: the
+    stored file was unreadable, the sandbox could not start, the worker was killed).
+    Running one twice is harmless. Returns how many were queued."""
+    from warden.checks.tasks import screen
+
+    stale = list(Screening.objects.filter(state=ScreeningState.PENDING,
+                                          created__lt=timezone.now() - older_than)
+                 .values_list("pk", flat=True))
+    with transaction.atomic():
+        for pk in stale:
+            enqueue_on_commit(screen, screening_id=pk)
+    return len(stale)
 
 
 def backfill_progress(backfill: Backfill) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from warden.packaging.models import (
     File,
     ProhibitedName,
     Project,
+    ProjectStatus,
     Release,
     Role,
     RoleName,
@@ -254,6 +255,17 @@ def _files_remove(*, project: Project, files: list[File]) -> None:
     _storage_remove_on_commit(_storage_names(files))
 
 
+def _not_quarantined(*, project: Project, release: Release | None = None) -> None:
+    """Owners may not delete what staff (or the screening policy) quarantined: the bytes
+    are the evidence reviewers need, and deleting them would free the project's name for
+    whoever uploaded the malware. Staff removal (packaging.staff) prohibits the name."""
+    if project.status == ProjectStatus.QUARANTINED or (release is not None
+                                                       and release.quarantined):
+        raise ManageError(_("%(project)s is quarantined while the index's staff review it; "
+                            "nothing of it can be deleted until they release it.")
+                          % {"project": project.name})
+
+
 def file_delete(*, file: File, origin: Origin) -> None:
     """Remove one file. Its name stays used: installers and mirrors may have cached its
     hash under that name, so a different file must never appear there."""
@@ -266,6 +278,7 @@ def file_delete(*, file: File, origin: Origin) -> None:
         except File.DoesNotExist as exc:
             raise ManageError(_("The file %(filename)s no longer exists.")
                               % {"filename": file.filename}) from exc
+        _not_quarantined(project=project, release=file.release)
         file_id = file.pk
         file.delete()
         _files_remove(project=project, files=[file])
@@ -279,6 +292,7 @@ def release_delete(*, release: Release, origin: Origin) -> None:
     """Remove a release and all its files (their names stay used)."""
     with transaction.atomic():
         project, release = _release_locked(release=release, origin=origin)
+        _not_quarantined(project=project, release=release)
         files = list(release.files.all())
         file_ids = tuple(f.pk for f in files)
         release.delete()
@@ -315,4 +329,5 @@ def project_delete(*, project: Project, confirm_name: str, origin: Origin) -> No
     with transaction.atomic():
         project = project_lock(project=project)
         role_require(project=project, user=actor_of(origin), role_names=(RoleName.OWNER,))
+        _not_quarantined(project=project)
         project_purge(project=project, action="remove project", origin=origin)

@@ -14,6 +14,7 @@ Which files are read closely, and why:
 
 from __future__ import annotations
 
+import posixpath
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,14 +56,17 @@ _CACHE: weakref.WeakKeyDictionary[Archive, Facts] = weakref.WeakKeyDictionary()
 
 
 def is_sdist(archive: Archive) -> bool:
-    return not any(m.name.endswith(".dist-info/WHEEL") for m in archive.members)
+    # By the file name, as pip decides: a WHEEL file planted in an sdist must not turn its
+    # setup.py into "not install code".
+    return not archive.filename.lower().endswith(".whl")
 
 
 def is_install_file(name: str, sdist: bool) -> bool:
     base = name.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
         return True
-    return sdist and base == "setup.py" and name.strip("/").count("/") <= 1
+    # Normalised first: pip runs `demo-1.0/./setup.py` and `demo-1.0//setup.py` all the same.
+    return sdist and base == "setup.py" and posixpath.normpath(name).strip("/").count("/") <= 1
 
 
 def archive_facts(archive: Archive) -> Facts:

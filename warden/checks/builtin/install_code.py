@@ -14,7 +14,7 @@ from warden.checks.builtin.pyast import INSTALL
 
 class InstallTimeCode(Check):
     name = "install-time-code"
-    version = 2
+    version = 3
     summary = "setup.py or .pth code that reaches out, spawns or decodes at install"
     description = (
         "Reads setup.py (and the command classes it registers) and .pth files, the code that "

@@ -42,6 +42,9 @@ class Marker(Check):
                     return Verdict(Classification.MALICIOUS, 0.99, "EVIL marker",
                                    (Evidence(member=member, lines=(number, number),
                                              rule="EVIL", excerpt=line),))
+                if "MEH" in line:
+                    return Verdict(Classification.MALICIOUS, 0.6, "MEH marker",
+                                   (Evidence(member=member, rule="MEH", excerpt=line),))
                 if "ODD" in line:
                     return Verdict(Classification.SUSPICIOUS, 0.6, "ODD marker",
                                    (Evidence(member=member, rule="ODD", excerpt=line),))

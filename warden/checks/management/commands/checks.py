@@ -51,6 +51,9 @@ class Command(BaseCommand):
                                    "schedule hook over recent uploads (run from cron)")
         scheduled.add_argument("--since-hours", type=int, default=24,
                                help="uploads of the last N hours (default 24)")
+        requeue = sub.add_parser("requeue", help="queue again the screenings still pending "
+                                 "(their task failed); run from cron")
+        requeue.add_argument("--older-than-minutes", type=int, default=30)
         evaluate.add_arguments(sub.add_parser(
             "evaluate", help="recall, false positives and speed over a labelled corpus"))
 
@@ -62,6 +65,11 @@ class Command(BaseCommand):
             self._state(options["name"], State(options["state"]))
         elif action == "scan":
             self._scan(options)
+        elif action == "requeue":
+            from warden.checks.services import screenings_requeue
+
+            count = screenings_requeue(older_than=timedelta(minutes=options["older_than_minutes"]))
+            self.stdout.write(f"queued {count} screening(s) again")
         elif action == "run-scheduled":
             from warden.checks.services import scheduled_run
 
