@@ -111,8 +111,13 @@ def test_warden_checks_scan_runs_the_plugin_on_files_without_a_server(
 
 
 def project_status(url: str, name: str) -> str:
+    """The PEP 792 status on the project's simple page; "" until the page is published
+    (the signer publishes it a moment after the upload's 200)."""
     response = requests.get(f"{url}/simple/{name}/", headers={"Accept": SIMPLE_JSON},
                             timeout=30)
+    if response.status_code == 404:
+        return ""
+    response.raise_for_status()
     return str(response.json().get("project-status", {}).get("status", "active"))
 
 
