@@ -30,7 +30,9 @@ class EventQuerySet(models.QuerySet["Event"]):
 
 
 class Event(models.Model):
-    tag = models.CharField(max_length=64, choices=[(t.value, t.value) for t in Tag])
+    # Any value of `Tag`, which record_event enforces. Not `choices`: the vocabulary grows
+    # with every feature, and choices would make each new tag a schema migration.
+    tag = models.CharField(max_length=64)
     created = models.DateTimeField(db_index=True)
     chain = models.CharField(max_length=120)
     seq = models.PositiveBigIntegerField()
