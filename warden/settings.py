@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -153,6 +154,30 @@ WARDEN_MAX_FILE_SIZE = env_size("WARDEN_MAX_FILE_SIZE", 100 * 1024**2)
 WARDEN_MAX_PROJECT_SIZE = env_size("WARDEN_MAX_PROJECT_SIZE", 10 * 1024**3)
 WARDEN_MAX_UNCOMPRESSED_SIZE = env_size("WARDEN_MAX_UNCOMPRESSED_SIZE", 2 * 1024**3)
 
+# Caps on abuse (warden.packaging.limits), per account and per client address, over a sliding
+# day (new projects) or hour (uploaded files); 0 turns a cap off. A release pipeline
+# uploading a hundred wheels stays far below them; a spammer creating projects by the
+# hundred does not. An operator's `warden import` is never capped.
+WARDEN_LIMIT_PROJECTS_PER_USER_DAY = env_int("WARDEN_LIMIT_PROJECTS_PER_USER_DAY", 50,
+                                             minimum=0)
+WARDEN_LIMIT_PROJECTS_PER_ADDRESS_DAY = env_int("WARDEN_LIMIT_PROJECTS_PER_ADDRESS_DAY", 100,
+                                                minimum=0)
+WARDEN_LIMIT_UPLOADS_PER_USER_HOUR = env_int("WARDEN_LIMIT_UPLOADS_PER_USER_HOUR", 500,
+                                             minimum=0)
+WARDEN_LIMIT_UPLOADS_PER_ADDRESS_HOUR = env_int("WARDEN_LIMIT_UPLOADS_PER_ADDRESS_HOUR", 1000,
+                                                minimum=0)
+
+# /.well-known/security.txt (RFC 9116): where to report a vulnerability. Unset, the file is
+# not served (404): a security.txt without a contact would mislead. Space-separated URIs.
+WARDEN_SECURITY_CONTACT = (env_str("WARDEN_SECURITY_CONTACT") or "").split()
+for _contact in WARDEN_SECURITY_CONTACT:
+    if not _contact.startswith(("mailto:", "https://", "tel:")):
+        raise ConfigError(f"WARDEN_SECURITY_CONTACT: {_contact!r} is not a mailto:, https:// "
+                          "or tel: URI.")
+WARDEN_SECURITY_POLICY = env_str("WARDEN_SECURITY_POLICY", "") or ""
+if WARDEN_SECURITY_POLICY and not WARDEN_SECURITY_POLICY.startswith("https://"):
+    raise ConfigError("WARDEN_SECURITY_POLICY must be an https:// URL.")
+
 TASKS = {
     "default": {
         "BACKEND": env_str("WARDEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -167,10 +192,10 @@ USE_I18N = True
 USE_TZ = True
 
 # Accounts (django-allauth). Policy is ours; allauth implements the flows.
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend for every password check (login, re-authentication, admin): it resolves the
+# typed name to at most one account and always costs exactly one password hash, and it
+# applies the sign-in caps below (warden.accounts.backends).
+AUTHENTICATION_BACKENDS = ["warden.accounts.backends.LoginBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -186,7 +211,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WARDEN_SIGNUP_OPEN = env_bool("WARDEN_SIGNUP_OPEN", True)
 ACCOUNT_ADAPTER = "warden.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "warden.accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {"login": "warden.accounts.forms.LoginForm",
+                 "signup": "warden.accounts.forms.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -201,7 +227,9 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # one address across many accounts gets unbounded guesses.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Superseded by the WARDEN_LOGIN_LIMIT_* caps, which count per account rather than per
+    # spelling of its name (allauth's key is the typed name plus the Host header).
+    "login_failed": "",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -210,6 +238,22 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+
+# Failed passwords allowed before sign-in is refused for a while (warden.accounts.login_limits),
+# per account (whatever name, address or host was used) and per client address (looser:
+# offices share one). "Window" is WARDEN_LOGIN_LOCKOUT_MINUTES.
+WARDEN_LOGIN_LOCKOUT_MINUTES = env_int("WARDEN_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+WARDEN_LOGIN_LIMIT_PER_ACCOUNT = env_int("WARDEN_LOGIN_LIMIT_PER_ACCOUNT", 5, minimum=1)
+WARDEN_LOGIN_LIMIT_PER_ACCOUNT_DAY = env_int("WARDEN_LOGIN_LIMIT_PER_ACCOUNT_DAY", 20,
+                                             minimum=1)
+WARDEN_LOGIN_LIMIT_PER_ADDRESS = env_int("WARDEN_LOGIN_LIMIT_PER_ADDRESS", 30, minimum=1)
+WARDEN_LOGIN_LIMIT_PER_ADDRESS_DAY = env_int("WARDEN_LOGIN_LIMIT_PER_ADDRESS_DAY", 300,
+                                             minimum=1)
+# Sign-ups from one client address (warden.accounts.signup_limits); answered with 429.
+WARDEN_SIGNUP_LIMIT_PER_ADDRESS_HOUR = env_int("WARDEN_SIGNUP_LIMIT_PER_ADDRESS_HOUR", 5,
+                                               minimum=1)
+WARDEN_SIGNUP_LIMIT_PER_ADDRESS_DAY = env_int("WARDEN_SIGNUP_LIMIT_PER_ADDRESS_DAY", 20,
+                                              minimum=1)
 
 # Two-factor authentication (allauth's `mfa`; the rules are ours: warden.accounts.twofactor).
 # Required by default to manage projects, create tokens and upload; staff always need it.
@@ -261,6 +305,14 @@ if WARDEN_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("WARDEN_SSL_REDIRECT", True)
 CSRF_TRUSTED_ORIGINS = env_list("WARDEN_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed:
+# behind nginx or a CDN, every per-address limit and audit event would otherwise see the
+# proxy. Empty (the default): the peer's address is the client's, and the header is ignored.
+try:
+    WARDEN_TRUSTED_PROXIES = [ipaddress.ip_network(item, strict=False)
+                              for item in env_list("WARDEN_TRUSTED_PROXIES", [])]
+except ValueError as _exc:
+    raise ConfigError(f"WARDEN_TRUSTED_PROXIES: {_exc}") from None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -274,6 +326,11 @@ LOGGING = {
         "warden": {"handlers": ["console"], "level": env_str("WARDEN_LOG_LEVEL", "INFO")},
     },
 }
+
+# Leaked-token reports (docs/tokens-leaks.md): the public keys secret scanners sign reports
+# with, as JSON in the shape GitHub publishes them; usually WARDEN_TOKEN_SCANNER_KEYS_FILE.
+# Unset, the report endpoint answers 404. Checked at start-up, never fetched while serving.
+WARDEN_TOKEN_SCANNER_KEYS = env_str("WARDEN_TOKEN_SCANNER_KEYS")
 
 # Simple pages carry strong ETags, so clients revalidate cheaply (304). The default makes a
 # yank or an upload visible at once; a CDN in front may want e.g. "public, max-age=60".

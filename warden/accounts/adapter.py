@@ -8,12 +8,28 @@ from django.http import HttpRequest
 from warden.accounts.models import User
 from warden.accounts.reauth import reauth_is_recent
 from warden.accounts.receivers import origin_of, password_reset_requested, signed_in
+from warden.accounts.usernames import username_check
+from warden.audit.client import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Private indexes usually close sign-up and create accounts with `warden user create`.
         return bool(settings.WARDEN_SIGNUP_OPEN)
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        # Sign-up: ASCII only and no look-alike of an existing username (`a1ice`, or `alice`
+        # with a Cyrillic `a`, beside `alice`), which would pass for that person as a
+        # maintainer and in the audit trail. "Shallow" checks skip the database, as
+        # allauth's own do.
+        username = super().clean_username(username, shallow=shallow)
+        username_check(username=username, against_existing=not shallow)
+        return username
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's own per-address limits count the same client as ours and the audit
+        # trail (WARDEN_TRUSTED_PROXIES), not the reverse proxy in front of everyone.
+        return client_ip(request) or super().get_client_ip(request)
 
     def is_reauthentication_required(self, *, app: str, **kwargs: object) -> bool:
         # Every sensitive action asks for the password again unless it was entered within

@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -28,6 +29,7 @@ from warden.accounts.services import StaffActionError, user_disable, user_force_
 from warden.accounts.twofactor.errors import SecondFactorError
 from warden.accounts.twofactor.policy import has_two_factor, setup_url
 from warden.accounts.twofactor.services import two_factor_reset
+from warden.accounts.usernames import username_check
 from warden.audit.origin import Interface, Origin
 
 AdminView = Callable[..., HttpResponse]
@@ -108,8 +110,28 @@ def _origin(request: HttpRequest) -> Origin:
     return Origin.from_request(request, interface=Interface.ADMIN, actor=_staff(request))
 
 
+class UserCreationWithUsernameRule(AdminUserCreationForm):  # type: ignore[type-arg]
+    def clean_username(self) -> str:
+        # The sign-up rule (warden.accounts.usernames) holds for accounts staff create too.
+        username: str = super().clean_username()
+        username_check(username=username)
+        return username
+
+
+class UserChangeWithUsernameRule(UserChangeForm):  # type: ignore[type-arg]
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        # Only a rename is checked: a username from before the rule keeps working while
+        # staff change the account's other fields.
+        if "username" in self.changed_data:
+            username_check(username=username, exclude_pk=self.instance.pk)
+        return username
+
+
 @admin.register(User)
 class WardenUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    form = UserChangeWithUsernameRule
+    add_form = UserCreationWithUsernameRule
     list_display = ("username", "email", "is_active", "is_staff", "date_joined")
     list_filter = ("is_active", "is_staff", "is_superuser")
     actions = ("disable_users", "force_password_reset", "reset_two_factor")

@@ -18,5 +18,7 @@ class AccountsConfig(AppConfig):
 
         # The account flows belong to allauth; their signals tell us what to record.
         from warden.accounts.receivers import receivers_connect
+        from warden.accounts.session_rotation import session_rotation_connect
 
         receivers_connect()
+        session_rotation_connect()

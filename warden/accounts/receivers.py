@@ -22,6 +22,7 @@ from django.contrib.auth import signals as auth
 from django.http import HttpRequest
 
 from warden.accounts.models import User
+from warden.accounts.networks import network_login_seen
 from warden.audit.origin import Interface, Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
@@ -53,8 +54,10 @@ def on_signed_up(*, request: HttpRequest, user: User, **kwargs: Any) -> None:
 def on_logged_in(*, request: HttpRequest, user: User, **kwargs: Any) -> None:
     records = get_authentication_records(request, user) if request is not None else []
     method = str(records[-1].get("method", "")) if records else ""
-    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=origin_of(request, actor=user),
+    origin = origin_of(request, actor=user)
+    record_event(tag=Tag.ACCOUNT_LOGIN_SUCCESS, origin=origin,
                  details={"method": method} if method else None)
+    network_login_seen(user=user, origin=origin)
 
 
 def _named_user(credentials: Mapping[str, Any]) -> User | None:

@@ -26,8 +26,33 @@ def _ip_key() -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), b"warden-audit-ip", hashlib.sha256).digest()
 
 
+def _trusted(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in settings.WARDEN_TRUSTED_PROXIES)
+
+
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "") or "")
+    """The client's address: what every per-address limit counts and every event records.
+
+    The peer's address, unless the peer is one of WARDEN_TRUSTED_PROXIES: then the nearest
+    address in X-Forwarded-For that is not a trusted proxy. Read from the right, because
+    anything to the left of the last trusted hop was written by the client and can be a lie
+    (a client sending `X-Forwarded-For: 1.2.3.4` must not become 1.2.3.4)."""
+    peer = str(request.META.get("REMOTE_ADDR", "") or "")
+    if not _trusted(peer):
+        return peer
+    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    for hop in reversed([h.strip() for h in hops if h.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break  # a garbled chain: trust nothing further left
+        if not _trusted(hop):
+            return hop
+    return peer
 
 
 def ip_hash(address: str) -> str:

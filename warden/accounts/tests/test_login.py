@@ -69,7 +69,7 @@ def test_login_without_a_csrf_token_is_refused(alice):
 
 
 def test_five_failed_logins_lock_the_account_even_against_the_right_password(alice):
-    # ACCOUNT_RATE_LIMITS["login_failed"]: 5 failures per 5 minutes per account.
+    # WARDEN_LOGIN_LIMIT_PER_ACCOUNT: 5 failures per 15 minutes per account.
     client = Client()
     for _ in range(5):
         client.post("/accounts/login/", {"login": "alice", "password": "wrong" * 3})

@@ -8,7 +8,8 @@ never from live rows: the user, token or project it names may be gone.
 Details read here, when the recording service supplied them: `email` (email events), `method`
 (two-factor events: "totp", "webauthn", "recovery_codes"), `role` (role events; `to` for a
 change), `reason`
-(yank, quarantine), `name` (a prohibited name), `check`, `state` and `verdict` (screening).
+(yank, quarantine), `name` (a prohibited name), `check`, `state` and `verdict` (screening),
+`url` (where a secret scanner found a leaked token).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ SENTENCES: Mapping[Tag, Promise] = {
     Tag.ACCOUNT_CREATED: gettext_lazy("Account %(user)s was created"),
     Tag.ACCOUNT_LOGIN_SUCCESS: gettext_lazy("%(who)s logged in"),
     Tag.ACCOUNT_LOGIN_FAILURE: gettext_lazy("Failed login"),
+    Tag.ACCOUNT_LOGIN_NEW_NETWORK: gettext_lazy("%(who)s logged in from a new network"),
+    Tag.SITE_SIGNUP_LIMITED: gettext_lazy(
+        "A sign-up was refused: too many sign-ups from one address"),
     Tag.ACCOUNT_LOGOUT: gettext_lazy("%(who)s logged out"),
     Tag.ACCOUNT_REAUTH_SUCCESS: gettext_lazy("%(who)s confirmed their identity"),
     Tag.ACCOUNT_PASSWORD_CHANGED: gettext_lazy("%(who)s changed the password"),
@@ -54,6 +58,11 @@ SENTENCES: Mapping[Tag, Promise] = {
     Tag.ACCOUNT_TOKEN_CREATED: gettext_lazy("%(actor)s created the API token %(token)s"),
     Tag.ACCOUNT_TOKEN_USED: gettext_lazy("%(who)s was used"),
     Tag.ACCOUNT_TOKEN_REVOKED: gettext_lazy("%(actor)s revoked the API token %(token)s"),
+    Tag.ACCOUNT_TOKEN_LEAKED: gettext_lazy("%(actor)s revoked the API token %(token)s as leaked"),
+    Tag.ACCOUNT_PROJECT_LIMIT_REACHED: gettext_lazy(
+        "%(who)s was refused a new project: the limit on new projects was reached"),
+    Tag.ACCOUNT_UPLOAD_LIMIT_REACHED: gettext_lazy(
+        "%(who)s was refused an upload: the limit on uploads was reached"),
     Tag.PROJECT_CREATED: gettext_lazy("%(who)s created the project %(project)s"),
     Tag.PROJECT_DELETED: gettext_lazy("%(who)s deleted the project %(project)s"),
     Tag.PROJECT_ROLE_INVITED: gettext_lazy("%(who)s invited %(user)s to join as %(role)s"),
@@ -73,6 +82,7 @@ SENTENCES: Mapping[Tag, Promise] = {
     Tag.PROJECT_FILE_SCREENED: gettext_lazy("%(filename)s was screened and published"),
     Tag.PROJECT_QUARANTINED: gettext_lazy("%(who)s quarantined the project"),
     Tag.PROJECT_UNQUARANTINED: gettext_lazy("%(who)s released the project from quarantine"),
+    Tag.PROJECT_STATUS_CHANGED: gettext_lazy("%(who)s marked the project %(status)s"),
     Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy("%(who)s quarantined release %(version)s"),
     Tag.PROJECT_RELEASE_UNQUARANTINED: gettext_lazy(
         "%(who)s ended the quarantine of release %(version)s"),
@@ -106,8 +116,14 @@ SENTENCES_ABOUT_ONESELF: Mapping[Tag, Promise] = {
 SENTENCES_WITH_REASON: Mapping[Tag, Promise] = {
     Tag.PROJECT_RELEASE_YANKED: gettext_lazy("%(who)s yanked release %(version)s: %(reason)s"),
     Tag.PROJECT_QUARANTINED: gettext_lazy("%(who)s quarantined the project: %(reason)s"),
+    Tag.PROJECT_STATUS_CHANGED: gettext_lazy("%(who)s marked the project %(status)s: %(reason)s"),
     Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy(
         "%(who)s quarantined release %(version)s: %(reason)s"),
+}
+# A secret scanner's report says where the token was found.
+SENTENCES_WITH_URL: Mapping[Tag, Promise] = {
+    Tag.ACCOUNT_TOKEN_LEAKED: gettext_lazy(
+        "The API token %(token)s was revoked: a secret scanner found it in public at %(url)s"),
 }
 SENTENCES_WITH_FILE: Mapping[Tag, Promise] = {
     Tag.ACCOUNT_TOKEN_USED: gettext_lazy("%(who)s was used to upload %(filename)s"),
@@ -117,6 +133,8 @@ LABELS: Mapping[Tag, Promise] = {
     Tag.ACCOUNT_CREATED: gettext_lazy("Account created"),
     Tag.ACCOUNT_LOGIN_SUCCESS: gettext_lazy("Login"),
     Tag.ACCOUNT_LOGIN_FAILURE: gettext_lazy("Failed login"),
+    Tag.ACCOUNT_LOGIN_NEW_NETWORK: gettext_lazy("Login from a new network"),
+    Tag.SITE_SIGNUP_LIMITED: gettext_lazy("Sign-up refused"),
     Tag.ACCOUNT_LOGOUT: gettext_lazy("Logout"),
     Tag.ACCOUNT_REAUTH_SUCCESS: gettext_lazy("Identity confirmed"),
     Tag.ACCOUNT_PASSWORD_CHANGED: gettext_lazy("Password changed"),
@@ -134,6 +152,9 @@ LABELS: Mapping[Tag, Promise] = {
     Tag.ACCOUNT_TOKEN_CREATED: gettext_lazy("API token created"),
     Tag.ACCOUNT_TOKEN_USED: gettext_lazy("API token used"),
     Tag.ACCOUNT_TOKEN_REVOKED: gettext_lazy("API token revoked"),
+    Tag.ACCOUNT_TOKEN_LEAKED: gettext_lazy("API token revoked as leaked"),
+    Tag.ACCOUNT_PROJECT_LIMIT_REACHED: gettext_lazy("Project limit reached"),
+    Tag.ACCOUNT_UPLOAD_LIMIT_REACHED: gettext_lazy("Upload limit reached"),
     Tag.PROJECT_CREATED: gettext_lazy("Project created"),
     Tag.PROJECT_DELETED: gettext_lazy("Project deleted"),
     Tag.PROJECT_ROLE_INVITED: gettext_lazy("Collaborator invited"),
@@ -151,6 +172,7 @@ LABELS: Mapping[Tag, Promise] = {
     Tag.PROJECT_FILE_SCREENED: gettext_lazy("File screened"),
     Tag.PROJECT_QUARANTINED: gettext_lazy("Project quarantined"),
     Tag.PROJECT_UNQUARANTINED: gettext_lazy("Project released from quarantine"),
+    Tag.PROJECT_STATUS_CHANGED: gettext_lazy("Project status changed"),
     Tag.PROJECT_RELEASE_QUARANTINED: gettext_lazy("Release quarantined"),
     Tag.PROJECT_RELEASE_UNQUARANTINED: gettext_lazy("Release quarantine ended"),
     Tag.STAFF_USER_DISABLED: gettext_lazy("Account disabled by staff"),
@@ -226,11 +248,13 @@ def _words(event: Event) -> dict[str, str]:
         "method": str(method) if method else _("two-factor authentication"),
         "role": _role(details),
         "reason": _detail(details, "reason"),
+        "url": _detail(details, "url"),
         "name": _detail(details, "name") or event.project_name,
         "remaining": _detail(details, "remaining") or "?",
         "check": _detail(details, "check") or "?",
         "state": labels.label(labels.STATES, _detail(details, "state")) or "?",
         "verdict": labels.label(labels.REVIEWS, _detail(details, "verdict")) or "?",
+        "status": labels.label(labels.PROJECT_STATUSES, _detail(details, "status")) or "?",
     }
 
 
@@ -240,6 +264,8 @@ def _template(event: Event, tag: Tag, words: Mapping[str, str]) -> Promise:
         return SENTENCES_ABOUT_ONESELF[tag]
     if words["reason"] and tag in SENTENCES_WITH_REASON:
         return SENTENCES_WITH_REASON[tag]
+    if words["url"] and tag in SENTENCES_WITH_URL:
+        return SENTENCES_WITH_URL[tag]
     if event.filename and tag in SENTENCES_WITH_FILE:
         return SENTENCES_WITH_FILE[tag]
     return SENTENCES[tag]

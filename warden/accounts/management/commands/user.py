@@ -16,6 +16,7 @@ from warden.accounts.models import User as UserModel
 from warden.accounts.twofactor.errors import SecondFactorError
 from warden.accounts.twofactor.policy import has_two_factor
 from warden.accounts.twofactor.services import two_factor_reset
+from warden.accounts.usernames import username_check
 from warden.audit.origin import Origin
 from warden.audit.services import record_event
 from warden.audit.vocabulary import Tag
@@ -70,6 +71,11 @@ class Command(BaseCommand):
         username = options["username"]
         if User.objects.filter(username__iexact=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
+        # The same rule as sign-up: ASCII only, and no look-alike of an existing username.
+        try:
+            username_check(username=username)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         user = User(username=username, email=options["email"], is_staff=options["staff"])
         if options["no_password"]:
             user.set_unusable_password()
