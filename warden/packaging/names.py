@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from warden.lib.lookalike import lookalike_key
 from warden.packaging.errors import UploadError
 
 NAME_MAX_LENGTH = 100
@@ -12,8 +13,6 @@ NAME_MAX_LENGTH = 100
 # and U+212A (Kelvin sign), which would let look-alike Unicode names through.
 _NAME_RE = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE | re.ASCII)
 _SEPARATORS_RE = re.compile(r"[-_.]+")
-# Characters people misread for one another in a typical URL or terminal font.
-_CONFUSABLES = str.maketrans({"1": "l", "i": "l", "0": "o", "-": None})
 
 
 def name_normalize(name: str) -> str:
@@ -40,7 +39,10 @@ def name_validate(name: str) -> None:
 def name_confusable_key(name: str) -> str:
     """Return a key shared by names that only differ in easily misread ways.
 
-    Two projects with the same key (``foo-bar``, ``fo0bar``, ``f00_bar``) are
-    too easy to mistake for one another, which is how typosquatting works.
+    Two projects with the same key (``foo-bar``, ``fo0bar``, ``f00_bar``, ``garnma`` and
+    ``gamma``) are too easy to mistake for one another, which is how typosquatting works.
+    Usernames share the rule (`warden.lib.lookalike`). Stored in `Project.confusable_key`
+    and `ProhibitedName.confusable_key`: a change of the rule needs a migration that
+    recomputes them (as packaging 0006 did).
     """
-    return name_normalize(name).translate(_CONFUSABLES)
+    return lookalike_key(name_normalize(name))

@@ -68,6 +68,10 @@ def test_upload_error_carries_its_message() -> None:
     [
         ["foo-bar", "foo_bar", "fo0bar", "f00-bar", "fooBar", "FOO.BAR"],
         ["l1b", "lib", "iib", "LIB", "l-i-b"],
+        # Letter pairs that read as one letter.
+        ["gamma", "garnma", "gamrna", "garnrna", "gam-ma", "gannma"],
+        ["delta", "clelta", "cielta", "c1elta", "de1ta"],
+        ["wheel", "vvheel", "uuheel", "vv-heel"],
     ],
 )
 def test_confusable_names_share_a_key(group: list[str]) -> None:
@@ -77,3 +81,9 @@ def test_confusable_names_share_a_key(group: list[str]) -> None:
 def test_different_names_have_different_confusable_keys() -> None:
     assert name_confusable_key("foobar") != name_confusable_key("foobaz")
     assert name_confusable_key("lib") != name_confusable_key("lob")
+
+
+@pytest.mark.parametrize(("one", "other"), [("numpy", "numba"), ("scipy", "spacy"),
+                                            ("yarl", "yaml"), ("attrs", "attr")])
+def test_honest_near_names_have_different_confusable_keys(one: str, other: str) -> None:
+    assert name_confusable_key(one) != name_confusable_key(other)
