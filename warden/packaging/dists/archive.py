@@ -14,6 +14,7 @@ from warden.packaging.dists.archive_common import ArchiveLimits
 from warden.packaging.dists.archive_tar import tar_inspect
 from warden.packaging.dists.archive_zip import zip_inspect
 from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.dists.shown import quoted
 from warden.packaging.errors import UploadError
 
 __all__ = ["ArchiveLimits", "archive_inspect"]
@@ -32,4 +33,4 @@ def archive_inspect(
         return zip_inspect(path=path, filename=filename, dist=dist, limits=limits)
     if filename.endswith(".tar.gz"):
         return tar_inspect(path=path, filename=filename, dist=dist, limits=limits)
-    raise UploadError(f"{filename!r} is not a .whl, .zip or .tar.gz file.")
+    raise UploadError(f"{quoted(filename)} is not a .whl, .zip or .tar.gz file.")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.dists.shown import quoted, quoted_list
 from warden.packaging.errors import UploadError
 from warden.packaging.names import name_normalize
 
@@ -72,34 +73,36 @@ def member_name_check(name: str) -> None:
     if not name:
         raise UploadError("The archive contains a member with an empty name.")
     if not name.isprintable():
-        raise UploadError(f"Archive member {name!r} has control characters in its name.")
+        raise UploadError(f"Archive member {quoted(name)} has control characters in its name.")
     # Backslashes are separators on Windows, so "a\..\..\x" would traverse there.
     if "\\" in name:
         raise UploadError(
-            f"Archive member {name!r} contains a backslash; member paths must use '/'."
+            f"Archive member {quoted(name)} contains a backslash; member paths must use '/'."
         )
     if name.startswith("/") or _DRIVE_RE.match(name):
-        raise UploadError(f"Archive member {name!r} has an absolute path.")
+        raise UploadError(f"Archive member {quoted(name)} has an absolute path.")
     parts = name.removesuffix("/").split("/")
     if ".." in parts:
-        raise UploadError(f"Archive member {name!r} points outside the archive with '..'.")
+        raise UploadError(f"Archive member {quoted(name)} points outside the archive with '..'.")
     # "a//b" and "a/./b" are a second spelling of "a/b": a way to smuggle in a
     # duplicate that some tools see and others overwrite.
     if "" in parts or "." in parts:
-        raise UploadError(f"Archive member {name!r} has an empty or '.' path component.")
+        raise UploadError(f"Archive member {quoted(name)} has an empty or '.' path component.")
 
 
 def symlink_target_check(*, member: str, target: str) -> None:
     """Refuse a symlink whose target resolves outside the archive's root."""
     if not target or not target.isprintable() or "\\" in target:
-        raise UploadError(f"Symlink {member!r} has an invalid target {target!r}.")
+        raise UploadError(f"Symlink {quoted(member)} has an invalid target {quoted(target)}.")
     if target.startswith("/") or _DRIVE_RE.match(target):
-        raise UploadError(f"Symlink {member!r} points to the absolute path {target!r}.")
+        raise UploadError(f"Symlink {quoted(member)} points to the absolute path {quoted(target)}.")
     resolved = posixpath.normpath(
         posixpath.join(posixpath.dirname(member.removesuffix("/")), target)
     )
     if resolved == ".." or resolved.startswith("../"):
-        raise UploadError(f"Symlink {member!r} points outside the archive ({target!r}).")
+        raise UploadError(
+            f"Symlink {quoted(member)} points outside the archive ({quoted(target)})."
+        )
 
 
 def member_parent_check(*, name: str, symlinks: Collection[str]) -> None:
@@ -108,7 +111,9 @@ def member_parent_check(*, name: str, symlinks: Collection[str]) -> None:
     for depth in range(1, len(parts)):
         parent = "/".join(parts[:depth])
         if parent in symlinks:
-            raise UploadError(f"Archive member {name!r} is stored beneath the symlink {parent!r}.")
+            raise UploadError(
+                f"Archive member {quoted(name)} is stored beneath the symlink {quoted(parent)}."
+            )
 
 
 def member_top(name: str) -> str:
@@ -116,7 +121,7 @@ def member_top(name: str) -> str:
 
 
 def sdist_tops_error(tops: list[str]) -> UploadError:
-    found = ", ".join(repr(t) for t in tops) or "nothing"
+    found = quoted_list(tops)
     return UploadError(
         "A source distribution must contain a single top-level directory"
         f" '{{name}}-{{version}}'; found {found}."
@@ -131,7 +136,7 @@ def sdist_top_check(*, top: str, dist: DistFilename) -> None:
     expected = f"{dist.name.replace('-', '_')}-{dist.version}"
     raise UploadError(
         "A source distribution must contain a single top-level directory named"
-        f" {expected!r}; found {top!r}."
+        f" {quoted(expected)}; found {quoted(top)}."
     )
 
 
@@ -139,7 +144,7 @@ def wheel_dist_info_find(*, names: Collection[str], dist: DistFilename) -> str:
     """Return the wheel's .dist-info directory, refusing a wheel without a proper one."""
     dist_infos = sorted({member_top(n) for n in names if member_top(n).endswith(".dist-info")})
     if len(dist_infos) != 1:
-        found = ", ".join(repr(d) for d in dist_infos) or "none"
+        found = quoted_list(dist_infos, empty="none")
         raise UploadError(
             f"A wheel must contain exactly one top-level .dist-info directory; found {found}."
         )
@@ -147,19 +152,22 @@ def wheel_dist_info_find(*, names: Collection[str], dist: DistFilename) -> str:
     name, sep, version = dist_info.removesuffix(".dist-info").rpartition("-")
     if not sep or name_normalize(name) != dist.name or not _version_equal(version, dist.version):
         raise UploadError(
-            f"The wheel's {dist_info!r} directory does not match its filename"
+            f"The wheel's {quoted(dist_info)} directory does not match its filename"
             f" ({dist.name} {dist.version})."
         )
     missing = [f for f in _WHEEL_REQUIRED if f"{dist_info}/{f}" not in names]
     if missing:
-        raise UploadError(f"The wheel's {dist_info!r} directory is missing {', '.join(missing)}.")
+        raise UploadError(
+            f"The wheel's {quoted(dist_info)} directory is missing {', '.join(missing)}."
+        )
     return dist_info
 
 
 def _version_equal(text: str, version: Version) -> bool:
     try:
         return Version(text) == version
-    except InvalidVersion:
+    # ValueError: a release number longer than Python's int conversion allows (4300 digits).
+    except (InvalidVersion, ValueError):
         return False
 
 

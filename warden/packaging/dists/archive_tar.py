@@ -27,7 +27,9 @@ from warden.packaging.dists.archive_common import (
     sdist_tops_error,
     symlink_target_check,
 )
+from warden.packaging.dists.archive_names import MemberNames
 from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.dists.shown import quoted, shortened
 from warden.packaging.errors import UploadError
 
 # tarfile reads pax and GNU long-name headers into memory in one piece, so a
@@ -42,6 +44,7 @@ _EXTENDED_TYPES = frozenset(
         tarfile.GNUTYPE_LONGLINK,
     }
 )
+_READS_AT_END = 2
 # gzip.BadGzipFile is an OSError.
 _TAR_ERRORS = (tarfile.TarError, zlib.error, EOFError, OSError)
 
@@ -59,7 +62,7 @@ def tar_inspect(*, path: Path, filename: str, dist: DistFilename, limits: Archiv
                 pass
         except _TAR_ERRORS as exc:
             raise UploadError(
-                f"{filename!r} is not a valid gzip-compressed tar archive ({exc})."
+                f"{quoted(filename)} is not a valid gzip-compressed tar archive ({shortened(exc)})."
             ) from None
     return metadata
 
@@ -83,6 +86,7 @@ class _CountingReader(io.BufferedIOBase):
         super().__init__()
         self._source = source
         self._budget = budget
+        self._reads_at_end = 0
 
     def readable(self) -> bool:
         return True
@@ -94,12 +98,24 @@ class _CountingReader(io.BufferedIOBase):
             size = CHUNK_SIZE
         data = self._source.read(size)
         self._budget.consume(len(data))
+        if not data:
+            # tarfile skips a member's data by reading it block by block and does
+            # not stop at the end of the stream, so a 500-byte archive whose header
+            # claims 2**88 bytes would keep it reading nothing for ever. A complete
+            # archive is read past its end at most twice (tarfile, then our drain).
+            self._reads_at_end += 1
+            if self._reads_at_end > _READS_AT_END:
+                raise UploadError(
+                    "The archive ends before the data its tar headers announce;"
+                    " it is truncated or corrupt."
+                )
         return data
 
 
 def _members_check(archive: tarfile.TarFile, *, dist: DistFilename, limits: ArchiveLimits) -> bytes:
     top: str | None = None
     seen: set[str] = set()
+    names = MemberNames()
     files: set[str] = set()
     symlinks: set[str] = set()
     metadata: bytes | None = None
@@ -109,8 +125,9 @@ def _members_check(archive: tarfile.TarFile, *, dist: DistFilename, limits: Arch
             raise UploadError(f"The archive has more than {limits.max_members} members.")
         member_name_check(name)
         if name in seen:
-            raise UploadError(f"The archive contains {name!r} more than once.")
+            raise UploadError(f"The archive contains {quoted(name)} more than once.")
         seen.add(name)
+        names.add(name)
         member_parent_check(name=name, symlinks=symlinks)
         if top is None:
             top = member_top(name)
@@ -118,10 +135,10 @@ def _members_check(archive: tarfile.TarFile, *, dist: DistFilename, limits: Arch
         elif member_top(name) != top:
             raise sdist_tops_error(sorted({top, member_top(name)}))
         if name == top and not member.isdir():
-            raise UploadError(f"The top-level entry {top!r} must be a directory.")
+            raise UploadError(f"The top-level entry {quoted(top)} must be a directory.")
         if name == f"{top}/PKG-INFO":
             if not member.isreg():
-                raise UploadError(f"{name!r} must be a regular file.")
+                raise UploadError(f"{quoted(name)} must be a regular file.")
             metadata = _member_read(archive, member, keep=limits.max_metadata)
         if member.isdir():
             continue
@@ -134,7 +151,7 @@ def _members_check(archive: tarfile.TarFile, *, dist: DistFilename, limits: Arch
             _hardlink_check(name=name, target=member.linkname, files=files)
         else:
             raise UploadError(
-                f"Archive member {name!r} is a device, FIFO or other special file;"
+                f"Archive member {quoted(name)} is a device, FIFO or other special file;"
                 " only files, directories and links are allowed."
             )
     if top is None:
@@ -150,20 +167,23 @@ def _hardlink_check(*, name: str, target: str, files: set[str]) -> None:
     try:
         member_name_check(target)
     except UploadError:
-        raise UploadError(f"Hardlink {name!r} points outside the archive ({target!r}).") from None
+        raise UploadError(
+            f"Hardlink {quoted(name)} points outside the archive ({quoted(target)})."
+        ) from None
     if target not in files:
         raise UploadError(
-            f"Hardlink {name!r} points to {target!r}, which is not a file earlier in the archive."
+            f"Hardlink {quoted(name)} points to {quoted(target)}, which is not a file"
+            " earlier in the archive."
         )
 
 
 def _member_read(archive: tarfile.TarFile, member: tarfile.TarInfo, *, keep: int) -> bytes:
     if member.size > keep:
         raise UploadError(
-            f"Archive member {member.name!r} is larger than the {keep} bytes allowed for it."
+            f"Archive member {quoted(member.name)} is larger than the {keep} bytes allowed for it."
         )
     extracted = archive.extractfile(member)
     if extracted is None:  # only for non-files, which the caller excluded
-        raise UploadError(f"{member.name!r} must be a regular file.")
+        raise UploadError(f"{quoted(member.name)} must be a regular file.")
     with extracted:
         return extracted.read()

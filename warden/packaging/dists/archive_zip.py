@@ -31,7 +31,9 @@ from warden.packaging.dists.archive_common import (
     symlink_target_check,
     wheel_dist_info_find,
 )
+from warden.packaging.dists.archive_names import MemberNames
 from warden.packaging.dists.filenames import DistFilename
+from warden.packaging.dists.shown import quoted, shortened
 from warden.packaging.errors import UploadError
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
@@ -61,8 +63,11 @@ def zip_inspect(*, path: Path, filename: str, dist: DistFilename, limits: Archiv
     with path.open("rb") as raw:
         try:
             archive = zipfile.ZipFile(raw)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise UploadError(f"{filename!r} is not a valid zip archive ({exc}).") from None
+        # NotImplementedError: a central directory asking for a newer zip version.
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise UploadError(
+                f"{quoted(filename)} is not a valid zip archive ({shortened(exc)})."
+            ) from None
         with archive:
             infos = archive.infolist()
             _entries_check(infos, limits=limits)
@@ -84,19 +89,21 @@ def _entries_check(infos: list[zipfile.ZipInfo], *, limits: ArchiveLimits) -> No
             f"The archive has {len(infos)} members; the limit is {limits.max_members}."
         )
     seen: set[str] = set()
+    names = MemberNames()
     declared = 0
     for info in infos:
         # orig_filename, because zipfile silently cuts ZipInfo.filename at a NUL.
         name = info.orig_filename
         member_name_check(name)
         if name in seen:
-            raise UploadError(f"The archive contains {name!r} more than once.")
+            raise UploadError(f"The archive contains {quoted(name)} more than once.")
         seen.add(name)
+        names.add(name)
         if info.flag_bits & _FLAG_ENCRYPTED:
-            raise UploadError(f"Archive member {name!r} is encrypted.")
+            raise UploadError(f"Archive member {quoted(name)} is encrypted.")
         if info.compress_type not in _METHODS:
             raise UploadError(
-                f"Archive member {name!r} uses an unsupported compression method"
+                f"Archive member {quoted(name)} uses an unsupported compression method"
                 f" ({info.compress_type}); use deflate."
             )
         declared += info.file_size
@@ -114,11 +121,11 @@ def _sdist_metadata_name(names: Collection[str], *, dist: DistFilename) -> str:
         raise sdist_tops_error(tops)
     top = tops[0]
     if top in names:
-        raise UploadError(f"The top-level entry {top!r} must be a directory.")
+        raise UploadError(f"The top-level entry {quoted(top)} must be a directory.")
     sdist_top_check(top=top, dist=dist)
     metadata_name = f"{top}/PKG-INFO"
     if metadata_name not in names:
-        raise UploadError(f"The source distribution has no {metadata_name!r}.")
+        raise UploadError(f"The source distribution has no {quoted(metadata_name)}.")
     return metadata_name
 
 
@@ -129,12 +136,12 @@ def _local_headers_check(
     # zipfile quietly skips bytes in front of the first entry, which is how a
     # file can be a zip and something else (a script, an executable) at once.
     if ordered and ordered[0].header_offset != 0:
-        raise UploadError(f"{filename!r} has data before its first zip entry.")
+        raise UploadError(f"{quoted(filename)} has data before its first zip entry.")
     previous_end = 0
     for info in ordered:
         # Entries sharing bytes are the trick behind non-recursive zip bombs.
         if info.header_offset < previous_end:
-            raise UploadError(f"Zip member {info.orig_filename!r} overlaps another member.")
+            raise UploadError(f"Zip member {quoted(info.orig_filename)} overlaps another member.")
         previous_end = _local_header_check(raw, info)
     if previous_end > end:
         raise UploadError("The last zip member overlaps the zip's central directory.")
@@ -150,7 +157,8 @@ def _local_header_check(raw: BinaryIO, info: zipfile.ZipInfo) -> int:
     header = raw.read(_LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size or not header.startswith(_LOCAL_SIGNATURE):
         raise UploadError(
-            f"Zip member {name!r} has no local header where the central directory says it starts."
+            f"Zip member {quoted(name)} has no local header where the central directory"
+            " says it starts."
         )
     (
         _signature, _version, _system, flags, method, _time, _date,
@@ -160,7 +168,7 @@ def _local_header_check(raw: BinaryIO, info: zipfile.ZipInfo) -> int:
     extra = raw.read(extra_length)
     mismatches = []
     if local_name != _central_name(info):
-        mismatches.append(f"name ({local_name!r})")
+        mismatches.append(f"name ({quoted(local_name)})")
     if method != info.compress_type:
         mismatches.append("compression method")
     if flags & _FLAG_ENCRYPTED:
@@ -175,7 +183,7 @@ def _local_header_check(raw: BinaryIO, info: zipfile.ZipInfo) -> int:
             mismatches.append("size")
     if mismatches:
         raise UploadError(
-            f"Zip member {name!r} has a local header that disagrees with the"
+            f"Zip member {quoted(name)} has a local header that disagrees with the"
             f" central directory about its {', '.join(mismatches)}."
         )
     data_start: int = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
@@ -221,7 +229,7 @@ def _members_read(
         name = info.orig_filename
         member_parent_check(name=name, symlinks=symlinks)
         if name == metadata_name and (_is_symlink(info) or info.is_dir()):
-            raise UploadError(f"{name!r} must be a regular file.")
+            raise UploadError(f"{quoted(name)} must be a regular file.")
         if _is_symlink(info):
             data = _member_read(archive, info, budget=budget, keep=SYMLINK_MAX_LENGTH)
             # backslashreplace turns undecodable bytes into backslashes, which
@@ -248,12 +256,14 @@ def _member_read(
                     continue
                 if len(kept) + len(chunk) > keep:
                     raise UploadError(
-                        f"Archive member {info.orig_filename!r} is larger than the"
+                        f"Archive member {quoted(info.orig_filename)} is larger than the"
                         f" {keep} bytes allowed for it."
                     )
                 kept += chunk
     except _READ_ERRORS as exc:
-        raise UploadError(f"Archive member {info.orig_filename!r} is corrupt ({exc}).") from None
+        raise UploadError(
+            f"Archive member {quoted(info.orig_filename)} is corrupt ({shortened(exc)})."
+        ) from None
     return bytes(kept)
 
 

@@ -24,6 +24,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from warden.packaging.dists.shown import quoted, shortened
 from warden.packaging.errors import UploadError
 from warden.packaging.names import name_normalize, name_validate
 
@@ -70,18 +71,20 @@ def filename_parse(
     kind = _filename_kind(filename)
     if packagetype not in _KIND_DESCRIPTIONS:
         raise UploadError(
-            f"Package type {packagetype!r} is not accepted; upload 'sdist' or 'bdist_wheel' files."
+            f"Package type {quoted(packagetype)} is not accepted;"
+            " upload 'sdist' or 'bdist_wheel' files."
         )
     if packagetype != kind:
         raise UploadError(
-            f"{filename!r} is {_KIND_DESCRIPTIONS[kind]}, but the upload says"
-            f" its type is {packagetype!r}."
+            f"{quoted(filename)} is {_KIND_DESCRIPTIONS[kind]}, but the upload says"
+            f" its type is {quoted(packagetype)}."
         )
     name_validate(project_name)
     try:
         expected_version = Version(version)
-    except InvalidVersion:
-        raise UploadError(f"{version!r} is not a valid version (see PEP 440).") from None
+    # ValueError: a release number longer than Python's int conversion allows (4300 digits).
+    except (InvalidVersion, ValueError):
+        raise UploadError(f"{quoted(version)} is not a valid version (see PEP 440).") from None
 
     if kind == "bdist_wheel":
         found_name, found_version, python_version = _wheel_parse(filename)
@@ -93,14 +96,14 @@ def filename_parse(
     prefix = f"{expected_name.replace('-', '_')}-{expected_version}"
     if found_name != expected_name or found_version != expected_version:
         raise UploadError(
-            f"The filename {filename!r} is for {found_name} {found_version},"
+            f"The filename {quoted(filename)} is for {found_name} {found_version},"
             f" but the upload is for {project_name} {expected_version}."
-            f" Start filename for {project_name!r} with {prefix!r}."
+            f" Start filename for {quoted(project_name)} with {quoted(prefix)}."
         )
     if require_pep625 and kind == "sdist" and not filename.startswith(f"{prefix}."):
         raise UploadError(
             f"Source distribution filenames must follow PEP 625:"
-            f" start filename for {project_name!r} with {prefix!r}."
+            f" start filename for {quoted(project_name)} with {quoted(prefix)}."
         )
     return DistFilename(
         packagetype=kind,
@@ -115,10 +118,10 @@ def _filename_characters_check(filename: str) -> None:
     # escape the storage directory and control or bidi characters can make a
     # name display as something it is not. Valid names are plain ASCII anyway.
     if "/" in filename or "\\" in filename:
-        raise UploadError(f"The filename {filename!r} must not contain path separators.")
+        raise UploadError(f"The filename {quoted(filename)} must not contain path separators.")
     if not filename.isascii() or not filename.isprintable():
         raise UploadError(
-            f"The filename {filename!r} must only contain printable ASCII characters."
+            f"The filename {quoted(filename)} must only contain printable ASCII characters."
         )
     if len(filename) > FILENAME_MAX_LENGTH:
         raise UploadError(
@@ -131,7 +134,7 @@ def _filename_kind(filename: str) -> PackageType:
         return "bdist_wheel"
     if filename.endswith((".tar.gz", ".zip")):
         return "sdist"
-    raise UploadError(f"Invalid file extension for {filename!r}. {_ACCEPTED}")
+    raise UploadError(f"Invalid file extension for {quoted(filename)}. {_ACCEPTED}")
 
 
 def _wheel_parse(filename: str) -> tuple[str, Version, str]:
@@ -139,7 +142,7 @@ def _wheel_parse(filename: str) -> tuple[str, Version, str]:
         name, version, _build, _tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:
         raise UploadError(
-            f"{filename!r} is not a valid wheel filename ({exc}). Wheels are"
+            f"{quoted(filename)} is not a valid wheel filename ({shortened(exc)}). Wheels are"
             " named {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl."
         ) from None
     # The python tag is the third dash-separated part from the end, whether or
@@ -153,7 +156,7 @@ def _sdist_parse(filename: str) -> tuple[str, Version]:
         name, version = parse_sdist_filename(filename)
     except InvalidSdistFilename as exc:
         raise UploadError(
-            f"{filename!r} is not a valid source distribution filename ({exc})."
+            f"{quoted(filename)} is not a valid source distribution filename ({shortened(exc)})."
             " Source distributions are named {name}-{version}.tar.gz."
         ) from None
     return name, version

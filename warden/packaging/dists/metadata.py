@@ -11,6 +11,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_version
 
+from warden.packaging.dists.shown import quoted, quoted_list, shortened
 from warden.packaging.errors import UploadError
 from warden.packaging.names import name_normalize, name_validate
 
@@ -18,6 +19,7 @@ from warden.packaging.names import name_normalize, name_validate
 # every hatchling project. Its new fields are validated by packaging and kept in METADATA.
 METADATA_VERSIONS = ("1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5")
 SUMMARY_MAX_LENGTH = 512
+_DETAILS_SHOWN = 3
 
 # Upload form field -> RawMetadata key, for fields sent at most once.
 _FORM_SINGLE = {
@@ -79,7 +81,7 @@ def metadata_from_form(form: Mapping[str, list[str]]) -> Metadata:
     for field, key in _FORM_SINGLE.items():
         values = _form_values(form, field)
         if len(values) > 1:
-            raise UploadError(f"The field {field!r} was sent more than once.")
+            raise UploadError(f"The field {quoted(field)} was sent more than once.")
         if values:
             raw[key] = values[0]
     for field, key in _FORM_MULTI.items():
@@ -97,7 +99,7 @@ def metadata_from_form(form: Mapping[str, list[str]]) -> Metadata:
         raise UploadError("The Metadata-Version field is required.")
     if metadata_version not in METADATA_VERSIONS:
         raise UploadError(
-            f"Metadata-Version {metadata_version!r} is not supported; use one of"
+            f"Metadata-Version {quoted(metadata_version)} is not supported; use one of"
             f" {', '.join(METADATA_VERSIONS)}."
         )
     name_validate(raw.get("name", ""))
@@ -109,8 +111,8 @@ def metadata_from_form(form: Mapping[str, list[str]]) -> Metadata:
     metadata = _metadata_build(raw, source="The upload's metadata")
     if metadata.version.local is not None:
         raise UploadError(
-            f"Local versions are not allowed on an index: {str(metadata.version)!r}"
-            f" has the local part '+{metadata.version.local}'."
+            f"Local versions are not allowed on an index: {quoted(str(metadata.version))}"
+            f" has the local part {quoted('+' + metadata.version.local)}."
         )
     return metadata
 
@@ -186,7 +188,8 @@ def metadata_compare(
     for label, form_key, file_key, form_shown, file_shown in checks:
         if form_key != file_key:
             raise UploadError(
-                f"{source} says {label} {file_shown}, but the upload says {form_shown}."
+                f"{source} says {label} {shortened(file_shown, 200)}, but the upload"
+                f" says {shortened(form_shown, 200)}."
             )
 
 
@@ -200,9 +203,11 @@ def _project_urls_parse(values: list[str]) -> dict[str, str]:
     for value in values:
         label, comma, url = (part.strip() for part in value.partition(","))
         if not comma or not label or not url:
-            raise UploadError(f"Project-URL {value!r} must be written as 'Label, https://...'.")
+            raise UploadError(
+                f"Project-URL {quoted(value)} must be written as 'Label, https://...'."
+            )
         if label in urls:
-            raise UploadError(f"Project-URL label {label!r} is used more than once.")
+            raise UploadError(f"Project-URL label {quoted(label)} is used more than once.")
         urls[label] = url
     return urls
 
@@ -245,10 +250,10 @@ def _classifiers_check(classifiers: list[str]) -> None:
                 if replacements
                 else "remove it"
             )
-            raise UploadError(f"The classifier {classifier!r} is deprecated; {advice}.")
+            raise UploadError(f"The classifier {quoted(classifier)} is deprecated; {advice}.")
         if classifier not in trove_classifiers.classifiers:
             raise UploadError(
-                f"{classifier!r} is not a valid classifier; see"
+                f"{quoted(classifier)} is not a valid classifier; see"
                 " https://pypi.org/classifiers/ for the list."
             )
 
@@ -261,7 +266,7 @@ def _license_expression_check(raw: dict[str, Any]) -> None:
     if _metadata_version_tuple(raw["metadata_version"]) < (2, 4):
         raise UploadError(
             "License-Expression needs Metadata-Version 2.4 or later; the upload"
-            f" says {raw['metadata_version']}."
+            f" says {shortened(raw['metadata_version'], 40)}."
         )
     if "license" in raw:
         raise UploadError("Give either License-Expression or License, not both (PEP 639).")
@@ -269,7 +274,7 @@ def _license_expression_check(raw: dict[str, Any]) -> None:
     if license_classifiers:
         raise UploadError(
             "License classifiers cannot be combined with License-Expression"
-            f" (PEP 639); remove {', '.join(repr(c) for c in license_classifiers)}."
+            f" (PEP 639); remove {quoted_list(license_classifiers)}."
         )
 
 
@@ -278,6 +283,10 @@ def _metadata_build(raw: dict[str, Any], *, source: str) -> Metadata:
         return Metadata.from_raw(cast("RawMetadata", raw), validate=True)
     except ExceptionGroup as group:
         raise UploadError(_invalid_metadata_message(group, source=source)) from None
+    except ValueError as exc:
+        # packaging lets a plain ValueError out of Version(), for a release number
+        # longer than Python's int conversion allows (4300 digits).
+        raise UploadError(f"{source} is invalid: {shortened(exc, 200)}") from None
 
 
 def _invalid_metadata_message(group: BaseExceptionGroup[Any], *, source: str) -> str:
@@ -291,9 +300,14 @@ def _invalid_metadata_message(group: BaseExceptionGroup[Any], *, source: str) ->
         # character of a requirement); its first line is enough for a person.
         if exc.__cause__ is not None and str(exc.__cause__):
             detail += f" ({str(exc.__cause__).splitlines()[0]})"
-        details.append(detail)
+        details.append(shortened(detail, 200))
     where = f" in {', '.join(sorted(fields))}" if fields else ""
-    return f"{source} is invalid{where}: {'; '.join(sorted(details))}."
+    # A few problems are enough for a person to start fixing; all of them could be
+    # thousands of characters of the upload quoted back.
+    shown = sorted(details)[:_DETAILS_SHOWN]
+    if len(details) > _DETAILS_SHOWN:
+        shown.append(f"and {len(details) - _DETAILS_SHOWN} more")
+    return f"{source} is invalid{where}: {'; '.join(shown)}."
 
 
 def _exceptions_flatten(group: BaseExceptionGroup[Any]) -> Iterable[BaseException]:
@@ -309,7 +323,7 @@ def _field_title(field: str) -> str:
 
 
 def _shown(value: object | None) -> str:
-    return "nothing" if value is None or value == "" else str(value)
+    return "nothing" if value is None or value == "" else shortened(value, 200)
 
 
 def _set_check(
@@ -323,7 +337,7 @@ def _set_check(
 
 
 def _set_shown(values: set[str]) -> str:
-    return ", ".join(repr(v) for v in sorted(values)) if values else "nothing"
+    return quoted_list(sorted(values))
 
 
 def _item_normalize(value: object) -> str:

@@ -9,7 +9,7 @@ import binascii
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +19,7 @@ from warden.accounts.twofactor.errors import TwoFactorRequiredForUpload
 from warden.accounts.twofactor.policy import setup_url, upload_allowed
 from warden.audit.origin import Interface, Origin
 from warden.packaging.errors import UploadError
+from warden.packaging.limits import LimitReached
 from warden.packaging.models import File
 from warden.packaging.publish import file_publish
 from warden.packaging.upload.form import incoming_from_form
@@ -107,6 +108,10 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
     except RequestDataTooBig:
         return _refuse("The upload's form fields are too large. The limit is "
                        f"{_size_shown(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)}.")
+    except (TooManyFieldsSent, TooManyFilesSent):
+        # Django would answer a bare "Bad Request", which is all twine would show.
+        return _refuse("The upload has too many form fields or files; twine sends one file "
+                       "and a few dozen fields.")
     except MultiPartParserError as exc:
         return _refuse(f"The upload isn't a well-formed multipart form ({exc}).")
     # Before anything else about the form: fields after an oversized file are never read.
@@ -131,6 +136,11 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
                                   context=context)
         except (TokenError, TwoFactorRequiredForUpload) as exc:
             return _refuse(str(exc.message), 403)
+        except LimitReached as exc:
+            # 429 with Retry-After: a client that backs off knows when to come back.
+            response = _refuse(exc.message, 429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         except UploadError as exc:
             return _refuse(exc.message)
     finally:

@@ -7,6 +7,7 @@ paths), zip symlinks, and the byte offsets at which a zip's headers are made to 
 
 from __future__ import annotations
 
+import gzip
 import io
 import stat
 import struct
@@ -135,3 +136,24 @@ def tar_write(
 ) -> Path:
     path.write_bytes(tar_gz_bytes(members, pax_headers=pax_headers))
     return path
+
+
+TAR_SIZE = 124  # offset of the size field in a tar header
+TAR_BLOCK = 512
+
+
+def tar_header_patch(data: bytes, member: str, offset: int, value: bytes) -> bytes:
+    """The .tar.gz `data` with `value` written at `offset` of `member`'s header, and the
+    header's checksum made right again so that tarfile believes it."""
+    raw = bytearray(gzip.decompress(data))
+    name = member.encode() + b"\0"
+    for start in range(0, len(raw), TAR_BLOCK):
+        if raw[start : start + len(name)] == name:
+            break
+    else:
+        raise LookupError(member)
+    raw[start + offset : start + offset + len(value)] = value
+    header = raw[start : start + TAR_BLOCK]
+    header[148:156] = b" " * 8
+    raw[start + 148 : start + 156] = b"%06o\0 " % sum(header)
+    return gzip.compress(bytes(raw), mtime=0)
