@@ -16,7 +16,7 @@ os.environ.setdefault("WARDEN_DATA_DIR", tempfile.mkdtemp(prefix="warden-test-")
 # NEW_PASSWORD, ...) of every test module are found by `_persona_passwords`. None of them
 # may ever reach an audit event (nor may any API token): `_no_secrets_in_audit_events`.
 OTHER_TEST_PASSWORDS = ("not the password", "hunter2")
-TOKEN_PREFIX = "warden-"  # noqa: S105 (how tokens start, not one)
+TOKEN_PREFIXES = ("wdn_", "warden-")  # how tokens start, new and legacy
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -105,12 +105,13 @@ def _secrets_in_events(minted: list[str]) -> list[str]:
     fields = [f.attname for f in Event._meta.concrete_fields
               if isinstance(f, CharField | TextField | JSONField)]
     # The token without its prefix too, in case something ever strips it.
-    needles = [*_persona_passwords(), *minted, *(raw.removeprefix(TOKEN_PREFIX) for raw in minted)]
+    needles = [*_persona_passwords(), *minted,
+               *(raw.removeprefix(prefix) for raw in minted for prefix in TOKEN_PREFIXES)]
     found = []
     for row in Event.objects.values("id", "tag", *fields):
         strings = [s for field in fields for s in _strings(row[field])]
         for text in strings:
-            if text.startswith(TOKEN_PREFIX):
+            if text.startswith(TOKEN_PREFIXES):
                 found.append(f"event {row['id']} ({row['tag']}) holds a token: {text[:24]}...")
         blob = "\n".join(strings)
         for needle in needles:

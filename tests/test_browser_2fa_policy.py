@@ -54,5 +54,5 @@ def test_no_token_without_two_factor_then_back_to_create_one(site, page):
     page.get_by_role("button", name="Create token").click()
     page.wait_for_load_state()
     assert heading(page) == "Your new API token"
-    assert page.locator("#token-value").inner_text().strip().startswith("warden-")
+    assert page.locator("#token-value").inner_text().strip().startswith("wdn_")
     assert_accessible(page)

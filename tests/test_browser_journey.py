@@ -97,7 +97,7 @@ def test_a_newcomer_publishes_shares_yanks_and_deletes_in_the_browser(
     assert heading(page) == "Your new API token"
     assert_accessible(page)
     token = page.locator("#token-value").inner_text().strip()
-    assert token.startswith("warden-")
+    assert token.startswith("wdn_")
 
     # Upload with twine and that token.
     dists = make_dists(f"journey-{secrets.token_hex(3)}", "1.0")

@@ -66,7 +66,7 @@ def test_create_a_token_see_it_once_and_revoke_it(server: Any, page: Any) -> Non
     assert page.get_by_role("heading", level=1).inner_text() == "Your new API token"
     assert_accessible(page)
     raw = page.locator("#token-value").inner_text().strip()
-    assert raw.startswith("warden-")
+    assert raw.startswith("wdn_")
     pypirc = page.locator("#token-pypirc").inner_text()
     assert f"repository = {server.url}/legacy/" in pypirc
     assert "username = __token__" in pypirc and f"password = {raw}" in pypirc

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from warden.web.tokens.leaks import secret_scanning_report
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Our two-factor pages, under allauth's URL names. allauth's own (allauth.urls would add
@@ -12,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("warden.packaging.manage.urls")),
     path("manage/tokens/", include("warden.web.tokens.urls")),
+    # Machine-to-machine, signed by the scanner: no session, no CSRF (docs/tokens-leaks.md).
+    path("_/secret-scanning/report/", secret_scanning_report, name="secret-scanning-report"),
     path("", include("warden.web.audit.urls")),
     path("", include("warden.review.urls")),
     path("", include("warden.web.urls")),

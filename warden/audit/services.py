@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +31,9 @@ GENESIS = "0" * 64
 # Keys that must never appear in details, at any depth: events are shown to people and
 # exported, and an audit log must not become a place to steal credentials from.
 FORBIDDEN_KEYS = {"password", "token", "secret", "macaroon", "key", "code", "otp"}
-FORBIDDEN_PREFIXES = ("warden-",)
+# A token of either format (warden.tokens.format: `wdn_`, the older `warden-`) anywhere in a
+# string, e.g. inside a URL: both wrap a macaroon whose serialization starts this way.
+TOKEN_SHAPE = re.compile(r"(?:wdn_|warden-)AgEGd2FyZGVu")
 
 
 class SecretInEventError(ValueError):
@@ -46,7 +49,7 @@ def _check_details(value: Any, path: str = "details") -> None:
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _check_details(item, f"{path}[{index}]")
-    elif isinstance(value, str) and value.startswith(FORBIDDEN_PREFIXES):
+    elif isinstance(value, str) and TOKEN_SHAPE.search(value):
         raise SecretInEventError(f"{path}: looks like an API token")
 
 

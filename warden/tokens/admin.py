@@ -14,11 +14,12 @@ from warden.tokens.services import token_revoke
 
 @admin.register(Token)
 class TokenAdmin(admin.ModelAdmin[Token]):
-    list_display = ("id", "user", "description", "created", "expires", "last_used", "revoked")
-    list_filter = ("revoked",)
+    list_display = ("id", "user", "description", "created", "expires", "last_used", "revoked",
+                    "revoked_reason")
+    list_filter = ("revoked", "revoked_reason")
     search_fields = ("user__username", "description")
     readonly_fields = ("id", "user", "description", "caveats", "created", "expires",
-                       "last_used", "revoked")
+                       "last_used", "revoked", "revoked_reason")
     actions = ("revoke",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -9,6 +9,13 @@ from django.conf import settings
 from django.db import models
 
 
+class RevokedReason(models.TextChoices):
+    # Empty while the token is live.
+    REVOKED = "revoked", "revoked"
+    # Found in public (a secret scanner's report, or staff acting on one): its owner is told.
+    LEAKED = "leaked", "leaked"
+
+
 class Token(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -20,6 +27,8 @@ class Token(models.Model):
     expires = models.DateTimeField(null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=16, blank=True, default="",
+                                      choices=RevokedReason.choices)
 
     class Meta:
         constraints = [

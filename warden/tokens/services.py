@@ -1,7 +1,8 @@
 """API tokens: mint, authenticate, scope-check, revoke.
 
-A token is `warden-` + a serialized macaroon (version 2). Its identifier is the Token row's
-id; its root key is HMAC-SHA256(SECRET_KEY, "warden-token-root:" + id), derived on demand and
+A token is `wdn_` + a serialized macaroon (version 2) + a checksum (`format.py`; tokens
+minted before that format, `warden-` + macaroon, still work). Its identifier is the Token
+row's id; its root key is HMAC-SHA256(SECRET_KEY, "warden-token-root:" + id), derived on demand and
 never stored, so a copy of the database alone cannot forge or recover a token. The caveats
 (see `caveats.py`) travel inside the token and are what verification enforces; a holder may
 append more of them offline to narrow a token before handing it on.
@@ -43,7 +44,8 @@ from warden.tokens.caveats import (
     caveat_serialize,
     caveat_to_json,
 )
-from warden.tokens.models import Token
+from warden.tokens.format import TOKEN_PREFIX, token_body, token_encode
+from warden.tokens.models import RevokedReason, Token
 
 __all__ = [
     "TOKEN_PREFIX",
@@ -53,11 +55,11 @@ __all__ = [
     "token_authenticate",
     "token_list",
     "token_mint",
+    "token_minted_id",
     "token_record_use",
     "token_revoke",
 ]
 
-TOKEN_PREFIX = "warden-"  # noqa: S105 (a public marker, not a secret)
 TOKEN_LOCATION = "warden"  # noqa: S105
 
 
@@ -160,17 +162,16 @@ def token_mint(
         # From the web the user minted it; from `warden token create` an operator did.
         record_event(tag=Tag.ACCOUNT_TOKEN_CREATED, origin=origin, token=token, user=user,
                      details=details)
-    return token, TOKEN_PREFIX + macaroon.serialize()
+    return token, token_encode(macaroon.serialize())
 
 
-def token_authenticate(*, raw: str, now: datetime | None = None) -> TokenContext:
-    """The verified context of token `raw`; raises TokenError if it can't be used now."""
-    now = now or timezone.now()
-    raw = raw.strip()
-    if not raw.startswith(TOKEN_PREFIX):
-        raise TokenError(f"Invalid API token: Warden tokens start with {TOKEN_PREFIX!r}.")
+def _macaroon_verified(raw: str) -> tuple[pymacaroons.Macaroon, uuid.UUID, bytes]:
+    """The macaroon of `raw`, its token id and root key, once its signature matches; raises
+    TokenError otherwise. No database work: what a token says is believed only after this."""
+    # 0. The prefix and checksum: a mistyped, truncated or made-up token stops here.
+    body = token_body(raw)
     try:
-        macaroon = pymacaroons.Macaroon.deserialize(raw.removeprefix(TOKEN_PREFIX))
+        macaroon = pymacaroons.Macaroon.deserialize(body)
         identifier = macaroon.identifier_bytes.decode()
         token_id = uuid.UUID(identifier)
         if identifier != str(token_id):  # only the form we mint
@@ -192,6 +193,20 @@ def token_authenticate(*, raw: str, now: datetime | None = None) -> TokenContext
         signature_only.verify(macaroon, key)
     except Exception as exc:  # a mismatch, or bytes pymacaroons can't even read
         raise TokenError("Invalid API token: its signature doesn't match.") from exc
+    return macaroon, token_id, key
+
+
+def token_minted_id(*, raw: str) -> uuid.UUID:
+    """The id of token `raw` if its bytes are a token this server minted (format, checksum
+    and signature against our root key), whatever its state; raises TokenError otherwise."""
+    _, token_id, _ = _macaroon_verified(raw.strip())
+    return token_id
+
+
+def token_authenticate(*, raw: str, now: datetime | None = None) -> TokenContext:
+    """The verified context of token `raw`; raises TokenError if it can't be used now."""
+    now = now or timezone.now()
+    macaroon, token_id, key = _macaroon_verified(raw.strip())
 
     # 2. The row: a revoked (or deleted) token stops working at once, whatever it says.
     token = Token.objects.select_related("user").filter(pk=token_id).first()
@@ -262,8 +277,9 @@ def token_revoke(*, token: Token, origin: Origin, now: datetime | None = None) -
     `origin.actor` is who revoked it: its owner, or staff (None: an operator's command)."""
     now = now or timezone.now()
     with transaction.atomic():
-        revoked = Token.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=now)
-        token.refresh_from_db(fields=["revoked"])
+        revoked = Token.objects.filter(pk=token.pk, revoked__isnull=True).update(
+            revoked=now, revoked_reason=RevokedReason.REVOKED)
+        token.refresh_from_db(fields=["revoked", "revoked_reason"])
         if not revoked:
             return
         owner, actor = token.user, origin.actor

@@ -96,6 +96,8 @@ def test_unknown_tags_are_a_programming_error(alice):
     {"password": "hunter2"},
     {"nested": {"token": "x"}},
     {"value": "warden-AgEGd2FyZGVu"},
+    {"value": "wdn_AgEGd2FyZGVu"},
+    {"url": "https://example.org/ci.yml?t=wdn_AgEGd2FyZGVuAAAA"},
     {"list": [{"secret": 1}]},
 ])
 def test_events_refuse_details_that_carry_secrets(alice, details):

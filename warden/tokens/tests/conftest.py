@@ -12,7 +12,7 @@ import pytest
 
 from warden.accounts.models import User
 from warden.packaging.models import Project, Role, RoleName
-from warden.tokens.services import TOKEN_PREFIX
+from warden.tokens.format import token_body, token_encode
 
 
 @pytest.fixture
@@ -40,11 +40,12 @@ def other(alice: User) -> Project:
 
 
 def macaroon_of(raw: str) -> pymacaroons.Macaroon:
-    return pymacaroons.Macaroon.deserialize(raw.removeprefix(TOKEN_PREFIX))
+    return pymacaroons.Macaroon.deserialize(token_body(raw))
 
 
 def serialized(macaroon: pymacaroons.Macaroon) -> str:
-    return TOKEN_PREFIX + macaroon.serialize()
+    """In the current format, checksum included: what a holder's tools would write."""
+    return token_encode(macaroon.serialize())
 
 
 def attenuate(raw: str, predicate: str) -> str:

@@ -1,7 +1,12 @@
-"""`warden token create|list|revoke`: API tokens from the command line (operators, CI)."""
+"""`warden token create|list|revoke`: API tokens from the command line (operators, CI).
+
+`warden token revoke --leaked TOKEN_OR_ID` is staff acting on a leak found by other means than
+a secret scanner: the same service as the scanners' endpoint (revoke, mail the owner, record
+it as leaked)."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from datetime import datetime
 from typing import Any
@@ -16,11 +21,14 @@ from warden.accounts.twofactor.policy import has_two_factor, two_factor_required
 from warden.audit.origin import Origin
 from warden.packaging.authorize import upload_token_mint
 from warden.packaging.models import Project
-from warden.tokens.models import Token
+from warden.tokens.format import LEGACY_TOKEN_PREFIX, TOKEN_PREFIX
+from warden.tokens.leaks import token_revoke_leaked
+from warden.tokens.models import RevokedReason, Token
 from warden.tokens.services import (
     TokenError,
     duration_parse,
     token_list,
+    token_minted_id,
     token_revoke,
 )
 
@@ -44,7 +52,14 @@ class Command(BaseCommand):
         listing = sub.add_parser("list", help="list a user's tokens, newest first")
         listing.add_argument("username")
         revoke = sub.add_parser("revoke", help="revoke a token; it stops working at once")
-        revoke.add_argument("token_id")
+        revoke.add_argument("token_id", metavar="TOKEN_OR_ID",
+                            help="the token's id; with --leaked also the token itself, or - "
+                                 "to read it from standard input (kept out of shell history)")
+        revoke.add_argument("--leaked", action="store_true",
+                            help="it was found in public: also mail its owner what to do and "
+                                 "record it as leaked")
+        revoke.add_argument("--url", default="",
+                            help="with --leaked: where it was found, for the owner's mail")
 
     def handle(self, *args: Any, **options: Any) -> None:
         match options["action"]:
@@ -114,16 +129,44 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths,
                                                                         strict=True)).rstrip())
 
-    def _revoke(self, options: dict[str, Any]) -> None:
+    def _token_id(self, given: str, *, leaked: bool) -> uuid.UUID:
+        if leaked and given == "-":
+            given = sys.stdin.readline().strip()
         try:
-            token_id = uuid.UUID(options["token_id"])
-        except ValueError as exc:
-            raise CommandError(f"{options['token_id']!r} isn't a token id.") from exc
+            return uuid.UUID(given)
+        except ValueError:
+            if not leaked and given.startswith((TOKEN_PREFIX, LEGACY_TOKEN_PREFIX)):
+                # Not echoed: it may be live.
+                raise CommandError("That is a token, not a token id; to revoke a token found "
+                                   "in public, add --leaked.") from None
+            if not leaked:
+                raise CommandError(f"{given!r} isn't a token id.") from None
+        # A leaked token's own bytes: only one that is really ours (its signature checks)
+        # names a row, never whatever id a string claims.
+        try:
+            return token_minted_id(raw=given)
+        except TokenError as exc:
+            raise CommandError(f"That is neither a token id nor a token of this index "
+                               f"({exc.message})") from None
+
+    def _revoke(self, options: dict[str, Any]) -> None:
+        leaked = options["leaked"]
+        if options["url"] and not leaked:
+            raise CommandError("--url goes with --leaked.")
+        token_id = self._token_id(options["token_id"], leaked=leaked)
         token = Token.objects.select_related("user").filter(pk=token_id).first()
         if token is None:
             raise CommandError(f"No token with id {token_id}.")
         if token.revoked is not None:
-            raise CommandError(f"Token {token_id} was already revoked on {_when(token.revoked)}.")
+            as_leaked = " as leaked" if token.revoked_reason == RevokedReason.LEAKED else ""
+            raise CommandError(f"Token {token_id} was already revoked{as_leaked} on "
+                               f"{_when(token.revoked)}.")
+        if leaked:
+            token_revoke_leaked(token=token, url=options["url"],
+                                origin=Origin.command("warden token revoke --leaked"))
+            self.stderr.write(f"Revoked token {token_id} ({token.description!r}) of "
+                              f"{token.user.username} as leaked; they are being mailed.")
+            return
         token_revoke(token=token, origin=Origin.command("warden token revoke"))
         self.stderr.write(f"Revoked token {token_id} ({token.description!r}) "
                           f"of {token.user.username}.")

@@ -3,7 +3,9 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pymacaroons
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -11,7 +13,8 @@ from warden.accounts.models import User
 from warden.audit.models import Event
 from warden.audit.vocabulary import Tag
 from warden.packaging.authorize import upload_authorize
-from warden.tokens.models import Token
+from warden.tokens.format import token_body, token_encode
+from warden.tokens.models import RevokedReason, Token
 from warden.tokens.services import TokenError, token_authenticate
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +125,63 @@ def test_revoking_a_revoked_token_says_so(alice):
     run("revoke", str(token.id))
     with pytest.raises(CommandError, match="already revoked"):
         run("revoke", str(token.id))
+
+
+# --- revoke --leaked: staff acting on a leak ------------------------------------------------
+
+
+@pytest.mark.parametrize("given", ["token", "id", "stdin"])
+def test_revoke_leaked_revokes_mails_the_owner_and_records_it(alice, given, run_tasks,
+                                                                monkeypatch):
+    raw, _ = run("create", "alice", "--description", "pasted")
+    raw = raw.strip()
+    token = Token.objects.get()
+    argument = {"token": raw, "id": str(token.id), "stdin": "-"}[given]
+    monkeypatch.setattr("sys.stdin", io.StringIO(raw + "\n"))
+
+    _, stderr = run("revoke", "--leaked", argument, "--url", "https://paste.invalid/x")
+    run_tasks()
+
+    token.refresh_from_db()
+    assert token.revoked is not None and token.revoked_reason == RevokedReason.LEAKED
+    with pytest.raises(TokenError, match="revoked"):
+        token_authenticate(raw=raw)
+    event = Event.objects.get(tag=Tag.ACCOUNT_TOKEN_LEAKED)
+    assert (event.token_id, event.actor_id) == (str(token.id), None)
+    assert event.details == {"url": "https://paste.invalid/x",
+                             "via": "warden token revoke --leaked"}
+    (message,) = [m for m in mail.outbox if "found in public" in m.subject]
+    assert message.to == [alice.email] and "https://paste.invalid/x" in message.body
+    assert raw not in stderr and "as leaked" in stderr
+
+
+def test_revoke_leaked_refuses_a_forged_token_naming_a_real_id(alice):
+    run("create", "alice")
+    token = Token.objects.get()
+    macaroon = pymacaroons.Macaroon(location="warden", identifier=str(token.id),
+                                    key=b"not our key" * 3, version=pymacaroons.MACAROON_V2)
+    with pytest.raises(CommandError, match="neither a token id nor a token of this index"):
+        run("revoke", "--leaked", token_encode(macaroon.serialize()))
+    token.refresh_from_db()
+    assert token.revoked is None
+
+
+def test_revoke_without_leaked_refuses_a_token_and_does_not_echo_it(alice):
+    raw, _ = run("create", "alice")
+    with pytest.raises(CommandError, match="add --leaked") as info:
+        run("revoke", raw.strip())
+    assert token_body(raw.strip())[:12] not in str(info.value)
+    assert Token.objects.get().revoked is None
+
+
+def test_revoke_leaked_of_a_revoked_token_says_so_and_sends_nothing(alice, run_tasks):
+    run("create", "alice")
+    token = Token.objects.get()
+    run("revoke", "--leaked", str(token.id))
+    run_tasks()
+    mail.outbox.clear()
+    with pytest.raises(CommandError, match="already revoked as leaked"):
+        run("revoke", "--leaked", str(token.id))
+    run_tasks()
+    assert not [m for m in mail.outbox if "found in public" in m.subject]
+    assert Event.objects.filter(tag=Tag.ACCOUNT_TOKEN_LEAKED).count() == 1

@@ -26,7 +26,7 @@ from warden.tokens.tests.conftest import project_create
 PASSWORD = "correct horse battery staple"
 LIST_URL = reverse("manage-tokens")
 CREATE_URL = reverse("manage-token-create")
-TOKEN_IN_PAGE = re.compile(r'id="token-value">(warden-[^<\s]+)<')
+TOKEN_IN_PAGE = re.compile(r'id="token-value">(wdn_[^<\s]+)<')
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +128,7 @@ def test_a_created_token_is_shown_once_and_works(alice: User) -> None:
     assert raw not in str(dict(client.session.items()))
     listing = client.get(LIST_URL).content.decode()
     assert "laptop" in listing and raw not in listing
-    assert raw.removeprefix("warden-")[:40] not in listing
+    assert raw.removeprefix("wdn_")[:40] not in listing
 
 
 def test_expiry_choices_set_the_expiry(alice: User) -> None:
