@@ -63,7 +63,14 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq"),
         ]
-        indexes = [models.Index(fields=["chain", "seq"], name="audit_event_chain_idx")]
+        indexes = [
+            models.Index(fields=["chain", "seq"], name="audit_event_chain_idx"),
+            # The abuse limits (warden.packaging.limits) count an account's and an address's
+            # recent events of one kind on every upload: without these, that count reads
+            # every event of the window.
+            models.Index(fields=["actor_id", "tag", "created"], name="audit_event_actor_tag"),
+            models.Index(fields=["ip_hash", "tag", "created"], name="audit_event_ip_tag"),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

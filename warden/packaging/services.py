@@ -17,6 +17,7 @@ from warden.audit.vocabulary import Tag
 from warden.lib.tasks import enqueue_on_commit
 from warden.packaging.changes import ProjectChange, project_changed, project_removed
 from warden.packaging.errors import UploadError
+from warden.packaging.limits import PROJECTS, limit_check, limit_refusals_recorded
 from warden.packaging.models import (
     File,
     ProhibitedName,
@@ -59,11 +60,15 @@ def prohibited_name_add(*, name: str, reason: str = "", origin: Origin) -> Prohi
     return prohibited
 
 
-def project_insert(*, name: str, owner: User) -> Project:
-    """The rows of a new project owned by `owner`, for the publishing service, which reports
-    the creation through `project_changed`. Call inside its transaction. Raises
-    IntegrityError if a project of this name (or a look-alike) was created meanwhile."""
+def project_insert(*, name: str, owner: User, origin: Origin) -> Project:
+    """The rows of a new project owned by `owner`, created by `origin`, for the publishing
+    service, which reports the creation through `project_changed`. Call inside its
+    transaction. Raises IntegrityError if a project of this name (or a look-alike) was
+    created meanwhile, LimitReached if `origin` has created too many projects lately."""
     project_name_check(name=name)
+    # Here, where every way of creating a project passes (an upload, a page), under the
+    # account's lock: the cap on new projects (warden.packaging.limits).
+    limit_check(limit=PROJECTS, origin=origin)
     project = Project.objects.create(name=name, normalized_name=name_normalize(name),
                                      confusable_key=name_confusable_key(name))
     Role.objects.create(project=project, user=owner, role_name=RoleName.OWNER)
@@ -72,10 +77,10 @@ def project_insert(*, name: str, owner: User) -> Project:
 
 def project_create(*, name: str, owner: User, origin: Origin) -> Project:
     """An empty project owned by `owner` (an upload creates its project in `file_publish`)."""
-    with transaction.atomic():
+    with limit_refusals_recorded(origin=origin), transaction.atomic():
         try:
             with transaction.atomic():
-                project = project_insert(name=name, owner=owner)
+                project = project_insert(name=name, owner=owner, origin=origin)
         except IntegrityError as exc:
             raise UploadError(f"The name {name!r} is too similar to an existing "
                               "project.") from exc
