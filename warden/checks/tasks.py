@@ -5,12 +5,14 @@ from __future__ import annotations
 from django_tasks import task
 
 from warden.checks import services
+from warden.lib.failpoints import failpoint
 
 
 @task()
 def screen(*, screening_id: int) -> None:
     """Scan one file with its checks and apply the policy. Never raises for a check's fault:
     a crashing or overrunning check is an error result of its own."""
+    failpoint("task.screen")
     services.screening_run(screening_id=screening_id)
 
 

@@ -34,12 +34,20 @@ from packaging.utils import canonicalize_version
 from warden.accounts.models import User
 from warden.audit.origin import Origin
 from warden.audit.vocabulary import Tag
+from warden.lib.failpoints import failpoint
 from warden.packaging.authorize import upload_authorize
 from warden.packaging.changes import ProjectChange, project_changed
 from warden.packaging.dists.archive import ArchiveLimits, archive_inspect
 from warden.packaging.dists.filenames import DistFilename
 from warden.packaging.dists.metadata import metadata_compare, metadata_parse_file
 from warden.packaging.errors import UploadError
+from warden.packaging.limits import (
+    PROJECTS,
+    UPLOADS,
+    limit_check,
+    limit_precheck,
+    limit_refusals_recorded,
+)
 from warden.packaging.models import File, PackageType, Project, ProjectStatus, UsedFilename
 from warden.packaging.names import name_normalize
 from warden.packaging.services import (
@@ -105,12 +113,20 @@ def file_publish(*, incoming: IncomingFile, owner: User, origin: Origin,
     # Every refusal that can be decided now comes before the bytes reach storage.
     if project is None:
         project_name_check(name=incoming.meta.name)
+    # The caps on abuse (warden.packaging.limits), early so a flood costs no storage; what
+    # holds is the count again under the locks in `_commit`.
+    with limit_refusals_recorded(origin=origin):
+        if project is None:
+            limit_precheck(limit=PROJECTS, origin=origin)
+        limit_precheck(limit=UPLOADS, origin=origin)
     _size_check(project=project, incoming=incoming)
     _sdist_check(project=project, incoming=incoming)
     metadata_bytes = _archive_check(incoming)
+    failpoint("upload.checked")
     names = _bytes_store(incoming, metadata_bytes)
+    failpoint("upload.stored")
     try:
-        with transaction.atomic():
+        with limit_refusals_recorded(origin=origin), transaction.atomic():
             return _commit(incoming=incoming, owner=owner, origin=origin, context=context,
                            metadata_bytes=metadata_bytes)
     except IntegrityError as exc:
@@ -131,7 +147,7 @@ def file_publish(*, incoming: IncomingFile, owner: User, origin: Origin,
 def _commit(*, incoming: IncomingFile, owner: User, origin: Origin,
             context: TokenContext | None, metadata_bytes: bytes) -> Published:
     changes: list[ProjectChange] = []
-    project, created = _project_lock_or_insert(incoming=incoming, owner=owner)
+    project, created = _project_lock_or_insert(incoming=incoming, owner=owner, origin=origin)
     if created:
         changes.append(ProjectChange(tag=Tag.PROJECT_CREATED, action="create",
                                      index_changed=True))
@@ -144,6 +160,8 @@ def _commit(*, incoming: IncomingFile, owner: User, origin: Origin,
     if existing is not None:
         _use_record(context=context, origin=origin, file=existing.file)
         return existing
+    # After the no-op: a retried upload of the same bytes is never refused, nor counted.
+    limit_check(limit=UPLOADS, origin=origin)
     _size_check(project=project, incoming=incoming)
     _sdist_check(project=project, incoming=incoming)
     release = release_get(project=project, version=incoming.version)
@@ -179,12 +197,15 @@ def _commit(*, incoming: IncomingFile, owner: User, origin: Origin,
     for change in changes:
         project_changed(project=project, change=change, origin=origin)
     _use_record(context=context, origin=origin, file=file)
+    failpoint("upload.committing")
+    # Runs right after the commit, before the response: the client never hears of it.
+    transaction.on_commit(lambda: failpoint("upload.committed"))
     log.info("published %s to %s", incoming.filename, project.normalized_name)
     return Published(file=file, created=True)
 
 
-def _project_lock_or_insert(*, incoming: IncomingFile,
-                            owner: User) -> tuple[Project, bool]:
+def _project_lock_or_insert(*, incoming: IncomingFile, owner: User,
+                            origin: Origin) -> tuple[Project, bool]:
     """The project's row, locked (serialising uploads to one project keeps total_size and
     serials exact), or a new one owned by `owner`; True if it is new."""
     locked = Project.objects.select_for_update()
@@ -194,7 +215,7 @@ def _project_lock_or_insert(*, incoming: IncomingFile,
     try:
         # A savepoint: losing the race below must not break the upload's transaction.
         with transaction.atomic():
-            return project_insert(name=incoming.meta.name, owner=owner), True
+            return project_insert(name=incoming.meta.name, owner=owner, origin=origin), True
     except IntegrityError:
         # Another upload created it since we looked (its insert made ours wait, then fail):
         # carry on as an upload to that project, whose roles are checked under its lock.
@@ -296,6 +317,7 @@ def _bytes_store(incoming: IncomingFile, metadata_bytes: bytes) -> list[str]:
     with incoming.source.open("rb") as fh:
         default_storage.save(path, DjangoFile(fh))
     if incoming.dist.packagetype == PackageType.WHEEL:
+        failpoint("upload.stored_file")
         default_storage.save(f"{path}.metadata", ContentFile(metadata_bytes))
         names.append(f"{path}.metadata")
     return names

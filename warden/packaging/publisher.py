@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Max
 
+from warden.lib.failpoints import failpoint
 from warden.lib.parallel import io_map
 from warden.packaging.models import JournalEntry, PendingChange, Project, Release, SimplePage
 from warden.packaging.pages import (
@@ -113,6 +114,7 @@ def batch_prepare(*, limit: int = 1000, index_check: bool = True) -> Batch | Non
         pages[INDEX_KEY] = _index_pages()
     io_map(page_store, [body for page in pages.values() if page is not None
                         for body in (page.html, page.json)])
+    failpoint("publish.rendered")
     return Batch(pending=tuple(pk for pk, _, _ in rows), pages=pages)
 
 
@@ -135,4 +137,5 @@ def batch_commit(batch: Batch) -> None:
          if page is not None and (key == INDEX_KEY or key in live)], batch_size=500)
     for start in range(0, len(batch.pending), 500):
         PendingChange.objects.filter(pk__in=batch.pending[start:start + 500]).delete()
+    failpoint("publish.committing")
 

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from warden.audit.tasks import audit_ip_retention
 from warden.lib.stopping import StopRequested
+from warden.lib.tasks import tasks_requeue_abandoned, worker_id_for_serve
 from warden.tuf import repository as tuf_repository
 
 log = logging.getLogger("warden.serve")
@@ -71,7 +72,14 @@ class Command(BaseCommand):
         children: list[tuple[str, subprocess.Popen[bytes]]] = [
             ("web server", subprocess.Popen(web, env=web_env))]  # noqa: S603
         if not options["no_task_worker"]:
-            worker = [sys.executable, "-m", "warden.cli", "db_worker", "--interval", "1"]
+            # Our previous worker is dead (we are starting its successor): what it left
+            # marked running would otherwise stay so for ever (kill -9 mid-task).
+            requeued = tasks_requeue_abandoned(serve_host=True)
+            if requeued:
+                log.warning("requeued %s task(s) a previous task worker left running",
+                            requeued)
+            worker = [sys.executable, "-m", "warden.cli", "db_worker", "--interval", "1",
+                      "--worker-id", worker_id_for_serve(pid=os.getpid())]
             children.append(("task worker", subprocess.Popen(worker, env=web_env)))  # noqa: S603
         if not options["no_signer"]:
             signer = [sys.executable, "-m", "warden.cli", "signer"]
