@@ -173,10 +173,47 @@ def test_staff_review_a_screening_then_quarantine_and_release_the_project(
         fits(page, 320)
 
 
+def test_staff_find_a_project_and_quarantine_it_by_keyboard_from_its_page(
+        server: Server, page: Any, make_dists: Callable[..., Dists]) -> None:
+    owner = person(server, prefix="rv", totp=True)
+    admin = person(server, prefix="rv", staff=True, totp=True)
+    dists = published(server, owner, make_dists)
+
+    log_in(server, page, admin, "/staff/projects/")
+    assert_accessible(page)
+    page.get_by_label("Name contains").fill(dists.name)
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.locator("main table tbody tr").get_by_role("link", name=dists.name).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Project {dists.name}"
+    assert_accessible(page)
+    fits(page, 320)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # By keyboard: Tab to the checked radio (active), arrow down to archived, deprecated,
+    # quarantined; Tab to the reason; Tab to the button; Enter.
+    tab_to(page, name="status")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    assert focused(page)["name"] == "reason"
+    page.keyboard.type("a stealer in 1.0")
+    page.keyboard.press("Tab")
+    assert focused(page)["tag"] == "button"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert_accessible(page)
+    assert f"{dists.name} is now quarantined." in message(page)
+    assert project_status(server, dists.name) == "quarantined"
+    assert "a stealer in 1.0" in page.locator("main").inner_text()
+
+
 def test_the_staff_pages_are_not_found_for_anyone_else(server: Server, page: Any) -> None:
     stranger = person(server, prefix="rv", totp=True)
     log_in(server, page, stranger, "/")
-    for path in ("/staff/screening/", "/staff/checks/"):
+    for path in ("/staff/screening/", "/staff/checks/", "/staff/projects/"):
         response = page.goto(server.url + path)
         assert response is not None and response.status == 404
     assert_accessible(page)

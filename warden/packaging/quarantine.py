@@ -143,3 +143,33 @@ def file_unhold(*, file_id: int, origin: Origin) -> bool:
             tag=Tag.PROJECT_FILE_SCREENED, action=f"publish screened file {file.filename}",
             version=file.release.version, filename=file.filename, file_ids=(file.pk,)))
     return True
+
+
+def project_status_set(*, project: Project, status: ProjectStatus, reason: str,
+                       origin: Origin) -> Project:
+    """Give `project` any PEP 792 status, with a reason shown on its pages and index.
+
+    Quarantine and leaving it go through the services above (mail, logs). Archived and
+    deprecated are markers: the files stay offered; archived also refuses uploads."""
+    _staff_or_system(origin)
+    if status == ProjectStatus.QUARANTINED:
+        return project_quarantine(project=project, reason=reason, origin=origin)
+    if project.status == ProjectStatus.QUARANTINED:
+        # Out of quarantine first (its own event and mail), then to the status asked for.
+        project = project_unquarantine(project=project, origin=origin)
+        if status == ProjectStatus.ACTIVE and not reason.strip():
+            return project
+    with transaction.atomic():
+        project = project_lock(project=project)
+        reason = reason.strip()
+        if project.status == status and project.status_reason == reason:
+            raise ManageError(_("The project %(project)s already has that status.")
+                              % {"project": project.name})
+        previous = project.status
+        project.status, project.status_reason = status, reason
+        project.save(update_fields=["status", "status_reason"])
+        project_changed(project=project, origin=origin, change=ProjectChange(
+            tag=Tag.PROJECT_STATUS_CHANGED, action=f"set project status {status}",
+            details={"status": str(status), "previous": str(previous), "reason": reason[:500]},
+            index_changed=True))
+    return project

@@ -84,6 +84,44 @@ class QuarantineForm(forms.Form):
         help_text=_("Sent to the project's owners and shown on the project's page."))
 
 
+class ProjectFilterForm(forms.Form):
+    """The staff project list's filters (a GET form)."""
+
+    q = forms.CharField(label=_("Name contains"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            ("", str(_("All"))), *_choices(labels.PROJECT_STATUSES, labels.PROJECT_STATUSES)]
+
+    def clean_q(self) -> str:
+        return str(self.cleaned_data["q"]).strip()
+
+
+class ProjectStatusForm(forms.Form):
+    """A project's PEP 792 status. Anything but active needs a reason: owners are told it
+    and installers show it."""
+
+    status = forms.ChoiceField(label=_("Status"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown on the project's page and in its index page; sent to the owners "
+                    "when the project is quarantined."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = _choices(  # type: ignore[attr-defined]
+            labels.PROJECT_STATUSES, labels.PROJECT_STATUS_HELP)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") not in (None, "active") and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say why: the owners and the project's users see it."))
+        return data
+
+
 class RemoveForm(forms.Form):
     """Removing a project is for good: staff type its name, as owners do to delete one."""
 

@@ -36,6 +36,20 @@ HOOKS: Mapping[str, Promise] = {
     "project": _("the first file of each new project"),
     "schedule": _("recent uploads, when the scheduler runs warden checks run-scheduled"),
 }
+# PEP 792 project statuses.
+PROJECT_STATUSES: Mapping[str, Promise] = {
+    "active": _("active"),
+    "archived": _("archived"),
+    "deprecated": _("deprecated"),
+    "quarantined": _("quarantined"),
+}
+PROJECT_STATUS_HELP: Mapping[str, Promise] = {
+    "active": _("Active: files offered, uploads accepted."),
+    "archived": _("Archived: files offered, no more uploads (the maintainers are done)."),
+    "deprecated": _("Deprecated: files offered with a warning to use something else."),
+    "quarantined": _("Quarantined: no file is offered or served and uploads are refused, "
+                     "until staff change the status again. Nothing is deleted."),
+}
 STATE_HELP: Mapping[str, Promise] = {
     "disabled": _("Disabled: the check does not run."),
     "evaluation": _("Evaluation: the check runs and its results are shown to staff only; "

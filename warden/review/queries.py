@@ -115,7 +115,7 @@ def members_of(screening: Screening) -> Members | None:
                    broken=archive.broken)
 
 
-def project_history(screening: Screening) -> list[Event]:
-    """The latest events recorded under the project's name, staff's own included (reviews,
+def project_history(normalized_name: str) -> list[Event]:
+    """The latest events recorded under a project's name, staff's own included (reviews,
     removals), also those of a deleted project of that name."""
-    return list(events_search(project=screening.normalized_name)[:HISTORY_SHOWN])
+    return list(events_search(project=normalized_name)[:HISTORY_SHOWN])

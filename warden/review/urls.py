@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warden.review import actions, checks, views
+from warden.review import actions, checks, projects, views
 
 urlpatterns = [
     path("staff/screening/", views.queue, name="review-queue"),
@@ -19,6 +19,10 @@ urlpatterns = [
          actions.release_unquarantine_view, name="review-release-unquarantine"),
     path("staff/screening/<int:screening_id>/project/remove/", actions.project_remove_view,
          name="review-project-remove"),
+    path("staff/projects/", projects.project_list, name="review-projects"),
+    path("staff/projects/<str:name>/", projects.project_status, name="review-project"),
+    path("staff/projects/<str:name>/status/", projects.project_status_post,
+         name="review-project-status"),
     path("staff/checks/", checks.check_list, name="review-checks"),
     path("staff/checks/<str:name>/", checks.check_detail, name="review-check"),
     path("staff/checks/<str:name>/state/", checks.check_state, name="review-check-state"),

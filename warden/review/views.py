@@ -87,6 +87,10 @@ class HistoryRow:
     sentence: str
 
 
+def history_rows(normalized_name: str) -> list[HistoryRow]:
+    return [HistoryRow(e, event_sentence(e)) for e in queries.project_history(normalized_name)]
+
+
 def screening_get(screening_id: int) -> Screening:
     return get_object_or_404(Screening.objects.select_related(
         "file__release__project", "uploader", "backfill"), pk=screening_id)
@@ -126,8 +130,7 @@ def screening_page(request: HttpRequest, screening: Screening, *,
         and project.status == ProjectStatus.QUARANTINED,
         "results": results, "members": queries.members_of(screening),
         "members_max": queries.MEMBERS_SHOWN,
-        "history": [HistoryRow(e, event_sentence(e)) for e in queries.project_history(
-            screening)],
+        "history": history_rows(screening.normalized_name),
         "project_form": bound.get("project") or QuarantineForm(prefix="project"),
         "release_form": bound.get("release") or QuarantineForm(prefix="release"),
         "remove_form": remove_form,

@@ -483,6 +483,30 @@ def test_staff_revoking_a_token_records_it_for_staff_and_in_the_owners_history(
     assert in_history.chain == f"user:{alice.pk}"
 
 
+@records(Tag.ACCOUNT_TOKEN_LEAKED)
+def test_a_secret_scanners_report_records_the_leak_in_the_owners_history(
+        alice: User, alice_token: str, settings: Any) -> None:
+    from warden.tokens.tests.scanning import Scanner, keys_document, report
+
+    scanner = Scanner("gh")
+    settings.WARDEN_TOKEN_SCANNER_KEYS = keys_document(scanner)
+    token = Token.objects.get(user=alice)
+    body = report(alice_token, url="https://example.invalid/leak")
+    response = Client(HTTP_USER_AGENT=FIREFOX).post(
+        "/_/secret-scanning/report/", body, content_type="application/json",
+        HTTP_GITHUB_PUBLIC_KEY_IDENTIFIER="gh",
+        HTTP_GITHUB_PUBLIC_KEY_SIGNATURE=scanner.sign(body))
+    assert response.status_code == 200
+
+    leaked = event(Tag.ACCOUNT_TOKEN_LEAKED)
+    by(leaked, None, about=alice)
+    with_token(leaked, token)
+    from_client(leaked)
+    assert leaked.chain == f"user:{alice.pk}"
+    assert leaked.details == {"url": "https://example.invalid/leak", "source": "content",
+                              "via": "secret scanning report"}
+
+
 # --- projects: publishing -------------------------------------------------------------------
 
 
@@ -540,6 +564,36 @@ def test_warden_import_records_each_file_it_publishes(alice: User, make_wheel: M
     assert uploaded.details["via"] == "warden import"
     assert (uploaded.token_id, uploaded.ip_prefix) == ("", "")
     assert Event.objects.filter(tag=Tag.PROJECT_CREATED, project_name="demo").exists()
+
+
+@records(Tag.ACCOUNT_PROJECT_LIMIT_REACHED)
+def test_an_upload_over_the_cap_on_new_projects_records_the_refusal(
+        settings: Any, alice: User, alice_token: str, make_wheel: MakeDist,
+        upload: Upload) -> None:
+    settings.WARDEN_LIMIT_PROJECTS_PER_USER_DAY = 1
+    upload(twine(), alice_token, make_wheel("demo", "1.0"))
+    assert upload(twine(), alice_token, make_wheel("other", "1.0")).status_code == 429
+
+    refused = event(Tag.ACCOUNT_PROJECT_LIMIT_REACHED)
+    by(refused, alice)
+    with_token(refused, Token.objects.get(user=alice))
+    from_client(refused, "twine 6.1.0")
+    assert refused.chain == f"user:{alice.pk}"
+    assert refused.details["scope"] == "account" and refused.details["cap"] == 1
+
+
+@records(Tag.ACCOUNT_UPLOAD_LIMIT_REACHED)
+def test_an_upload_over_the_cap_on_uploads_records_the_refusal(
+        settings: Any, alice: User, alice_token: str, make_wheel: MakeDist,
+        upload: Upload) -> None:
+    settings.WARDEN_LIMIT_UPLOADS_PER_ADDRESS_HOUR = 1
+    upload(twine(), alice_token, make_wheel("demo", "1.0"))
+    assert upload(twine(), alice_token, make_wheel("demo", "1.1")).status_code == 429
+
+    refused = event(Tag.ACCOUNT_UPLOAD_LIMIT_REACHED)
+    by(refused, alice)
+    from_client(refused, "twine 6.1.0")
+    assert refused.details["scope"] == "address" and refused.details["cap"] == 1
 
 
 # --- projects: managing ---------------------------------------------------------------------
@@ -832,6 +886,21 @@ def test_staff_quarantining_and_releasing_a_project_records_both_with_the_reason
     released = event(Tag.PROJECT_UNQUARANTINED)
     by(released, staff)
     on_project(released, "demo")
+
+
+@records(Tag.PROJECT_STATUS_CHANGED)
+def test_staff_archiving_a_project_records_the_status_and_the_reason(
+        demo: Project, staff: User) -> None:
+    response = browser(staff).post(reverse("review-project-status", args=["demo"]),
+                                   {"status": "archived", "reason": "superseded by demo2"})
+    assert response.status_code == 302
+
+    changed = event(Tag.PROJECT_STATUS_CHANGED)
+    by(changed, staff)
+    from_client(changed)
+    on_project(changed, "demo")
+    assert changed.details == {"status": "archived", "previous": "active",
+                               "reason": "superseded by demo2"}
 
 
 @records(Tag.PROJECT_RELEASE_QUARANTINED)

@@ -22,7 +22,8 @@ def result(demo: Project, probe: type) -> CheckResult:
 def pages(screening: Screening) -> list[str]:
     return [reverse("review-queue"), reverse("review-failed"),
             reverse("review-screening", args=[screening.pk]), reverse("review-checks"),
-            reverse("review-check", args=["t-probe"])]
+            reverse("review-check", args=["t-probe"]), reverse("review-projects"),
+            reverse("review-project", args=[screening.normalized_name])]
 
 
 def actions(result: CheckResult) -> list[str]:
@@ -33,7 +34,8 @@ def actions(result: CheckResult) -> list[str]:
                 "review-release-quarantine", "review-release-unquarantine",
                 "review-project-remove")),
             reverse("review-check-state", args=["t-probe"]),
-            reverse("review-check-backfill", args=["t-probe"])]
+            reverse("review-check-backfill", args=["t-probe"]),
+            reverse("review-project-status", args=[result.screening.normalized_name])]
 
 
 def test_anonymous_visitors_are_sent_to_log_in_first(result: CheckResult) -> None:
