@@ -27,6 +27,7 @@ import io
 import json
 import os
 import statistics
+import tarfile
 import threading
 import time
 import zipfile
@@ -70,6 +71,7 @@ class Item:
     claimed: bool = False  # a client is looking for it
     published: float = 0.0
     error: str = ""
+    reply: str = ""  # the start of the answer's body, whatever its status
 
     @property
     def target(self) -> str:
@@ -77,12 +79,25 @@ class Item:
         return f"packages/{s[:2]}/{s[2:4]}/{s}/{self.filename}"
 
 
+def _core_metadata(filename: str, data: bytes) -> bytes:
+    """A wheel's METADATA, or a .tar.gz sdist's top-level PKG-INFO."""
+    if filename.endswith(".whl"):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            member = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+            return zf.read(member)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
+        info = next(m for m in tf.getmembers() if m.name.count("/") == 1
+                    and m.name.endswith("/PKG-INFO"))
+        extracted = tf.extractfile(info)
+        assert extracted is not None
+        return extracted.read()
+
+
 def item_from(path: Path, name: str, version: str) -> Item:
-    """A wheel and the form twine would send for it: its METADATA's fields and digests."""
+    """A wheel or .tar.gz sdist and the form twine would send for it: its core metadata's
+    fields and digests."""
     data = path.read_bytes()
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        member = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
-        message = email.parser.BytesParser().parsebytes(zf.read(member))
+    message = email.parser.BytesParser().parsebytes(_core_metadata(path.name, data))
     form: dict[str, Any] = {":action": "file_upload", "protocol_version": "1"}
     for header, key in FORM_FIELDS.items():
         if header in message:
@@ -91,7 +106,9 @@ def item_from(path: Path, name: str, version: str) -> Item:
         if values := message.get_all(header):
             form[key] = [str(v) for v in values]
     form["description"] = message.get_payload()
-    form.update(filetype="bdist_wheel", pyversion=path.name.split("-")[-3],
+    wheel = path.name.endswith(".whl")
+    form.update(filetype="bdist_wheel" if wheel else "sdist",
+                pyversion=path.name.split("-")[-3] if wheel else "source",
                 sha256_digest=hashlib.sha256(data).hexdigest(),
                 md5_digest=hashlib.md5(data, usedforsecurity=False).hexdigest(),
                 blake2_256_digest=hashlib.blake2b(data, digest_size=32).hexdigest())
@@ -110,6 +127,7 @@ def upload(session: requests.Session, base: str, token: str, item: Item) -> None
                                                     "application/octet-stream")},
                                  auth=("__token__", token), timeout=120)
         item.status = response.status_code
+        item.reply = response.text[:300]
         if response.status_code != 200:
             item.error = response.text[:300]
     except requests.RequestException as exc:
