@@ -245,6 +245,35 @@ def test_logging_in_records_a_successful_login(alice: User) -> None:
     assert login.details == {"method": "password"}
 
 
+@records(Tag.ACCOUNT_LOGIN_NEW_NETWORK)
+def test_logging_in_from_a_network_not_seen_before_records_it(alice: User) -> None:
+    for address in ("198.51.100.7", "203.0.113.9"):  # the first is only remembered
+        client = Client(REMOTE_ADDR=address, HTTP_USER_AGENT=FIREFOX)
+        response = client.post("/accounts/login/", {"login": "alice", "password": PASSWORD})
+        assert response.status_code == 302
+
+    found = event(Tag.ACCOUNT_LOGIN_NEW_NETWORK)
+    by(found, alice)
+    assert found.user_agent == "Firefox 140"
+    assert found.details == {"network": "203.0.113.0/24"}
+    assert found.ip_prefix == "203.0.113.0/24"
+
+
+@records(Tag.SITE_SIGNUP_LIMITED)
+def test_a_sign_up_over_the_address_cap_is_recorded_with_no_account(settings: Any) -> None:
+    settings.WARDEN_SIGNUP_OPEN = True
+    settings.WARDEN_SIGNUP_LIMIT_PER_ADDRESS_HOUR = 1
+    statuses = [browser().post("/accounts/signup/", {
+        "email": f"p{i}@example.org", "username": f"p{i}",
+        "password1": PASSWORD, "password2": PASSWORD}).status_code for i in range(2)]
+    assert statuses == [302, 429]
+
+    found = event(Tag.SITE_SIGNUP_LIMITED)
+    by(found, None)
+    from_client(found)
+    assert not User.objects.filter(username="p1").exists()
+
+
 @records(Tag.ACCOUNT_LOGIN_FAILURE)
 def test_a_wrong_password_records_a_failed_login_on_the_named_account(alice: User) -> None:
     response = browser().post("/accounts/login/",
