@@ -179,7 +179,11 @@ def worker(
     crashes = args.var / "crashes"
     for i in range(count):
         target = targets[i % len(targets)]
-        value = target.generate(rng)
+        try:
+            value = target.generate(rng)
+        except Exception:  # a fault of the fuzzer, not of Warden: counted, not fatal
+            stats[target.name]["kinds"]["fuzzer-error"] += 1
+            continue
         signal.setitimer(signal.ITIMER_REAL, args.timeout)
         try:
             outcome = contract_check(lambda: target.run(value))  # noqa: B023

@@ -17,6 +17,7 @@ import functools
 import gzip
 import json
 import random
+import struct
 import tarfile
 import tempfile
 import time
@@ -556,7 +557,12 @@ def _find_all(data: bytes, needle: bytes) -> list[int]:
 def archive_mutate(rng: random.Random, seed: ArchiveSeed, others: list[bytes]) -> bytes:
     op = rng.random()
     if op < 0.25:
-        return _archive_build(seed, _members_mutate(rng, seed))
+        try:
+            return _archive_build(seed, _members_mutate(rng, seed))
+        except (struct.error, ValueError, OverflowError):
+            # zipfile and tarfile cannot write every mutated member (a name past 64 KiB,
+            # a field past its width): such an archive cannot exist, so use the seed.
+            return seed.file.data
     if op < 0.5:
         return (
             _zip_mutate(rng, seed.file.data)
