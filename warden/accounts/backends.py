@@ -57,9 +57,10 @@ def account_resolve(*, login: str) -> User | None:
 
 
 def _typed_login(credentials: dict[str, Any]) -> str:
-    # allauth passes an address both as `email` and as `username` (usernames may look like
-    # addresses); both carry the same typed text, resolved once.
-    for field in ("email", "username"):
+    # The login form passes a typed address both as `email` and as `username` (the same
+    # text, resolved once); re-authentication passes the account's username and its
+    # primary address, which may have no EmailAddress row: the username names it exactly.
+    for field in ("username", "email"):
         value = credentials.get(field)
         if isinstance(value, str) and value.strip():
             return value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -20,7 +19,7 @@ def status_url(project: Project) -> str:
 
 def test_the_project_list_finds_projects_by_name_and_by_status(
         staff: Client, demo: Project, make_project) -> None:
-    make_project("other-thing", {"1.0": ["other_thing-1.0.tar.gz"]})
+    make_project("other-thing")
     Project.objects.filter(pk=demo.pk).update(status="quarantined", status_reason="bad")
 
     by_name = page_text(staff.get(reverse("review-projects"), {"q": "Demo_Pkg"}))
@@ -39,7 +38,6 @@ def test_staff_quarantine_a_project_from_its_page_and_make_it_active_again(
     assert (demo.status, demo.status_reason) == ("quarantined", "stealer")
     assert "is now quarantined" in page_text(staff.get(response["Location"]))
     assert Event.objects.filter(tag=Tag.PROJECT_QUARANTINED, actor_username="sam").exists()
-    assert any("quarantined" in message.subject for message in mail.outbox)
 
     staff.post(status_url(demo), {"status": "active", "reason": ""})
     demo.refresh_from_db()
