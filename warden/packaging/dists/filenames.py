@@ -24,7 +24,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from warden.packaging.dists.shown import quoted, shortened
+from warden.packaging.dists.shown import SHOWN_MAX, quoted, shortened
 from warden.packaging.errors import UploadError
 from warden.packaging.names import name_normalize, name_validate
 
@@ -96,8 +96,9 @@ def filename_parse(
     prefix = f"{expected_name.replace('-', '_')}-{expected_version}"
     if found_name != expected_name or found_version != expected_version:
         raise UploadError(
-            f"The filename {quoted(filename)} is for {found_name} {found_version},"
-            f" but the upload is for {project_name} {expected_version}."
+            f"The filename {quoted(filename)} is for {shortened(found_name, SHOWN_MAX)}"
+            f" {shortened(found_version, SHOWN_MAX)}, but the upload is for"
+            f" {shortened(project_name, SHOWN_MAX)} {shortened(expected_version, SHOWN_MAX)}."
             f" Start filename for {quoted(project_name)} with {quoted(prefix)}."
         )
     if require_pep625 and kind == "sdist" and not filename.startswith(f"{prefix}."):

@@ -141,6 +141,15 @@ def test_filename_for_another_version_is_refused() -> None:
         parse("demo-1.1-py3-none-any.whl")
 
 
+def test_a_refusal_quotes_a_huge_form_version_cut_short() -> None:
+    # Found by bench/fuzz.py: a 1,000-component version made a 2,000-character message.
+    version = ".".join(["1"] * 1000)
+    with pytest.raises(UploadError) as refused:
+        parse("demo-1.0-py3-none-any.whl", version=version)
+    assert "but the upload is for demo 1.1.1" in refused.value.message
+    assert len(refused.value.message) < 600
+
+
 def test_versions_are_compared_canonically() -> None:
     assert parse("demo-1.0.0.tar.gz", version="1.0").version == Version("1.0")
     assert parse("demo-1.0rc1-py3-none-any.whl", version="1.0-RC.1").python_version == "py3"
